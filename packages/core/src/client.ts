@@ -1,0 +1,185 @@
+import { DbssAuthenticationError, DbssResponseError, DbssValidationError } from './errors.js';
+import { akskAuth } from './internal/auth/aksk.js';
+import { passwordAuth } from './internal/auth/password.js';
+import { tokenAuth } from './internal/auth/token.js';
+import type { AuthRequest, AuthStrategy } from './internal/auth/types.js';
+import {
+  type DbssAuth,
+  ENV_LABELS,
+  type Env,
+  configFromEnv,
+  resolveConfig,
+} from './internal/config.js';
+import { type FetchLike, type HttpTransport, createTransport } from './internal/http.js';
+import { type Redactor, createRedactor } from './internal/redact.js';
+import { DEFAULT_RETRY, type RetryPolicy, retryDelay, shouldRetry } from './internal/retry.js';
+import type { DbssRegion } from './regions.js';
+import { assertProjectId } from './validate.js';
+
+export type { DbssAuth, FetchLike };
+
+/** One bucket a project may back audit logs up into. */
+export interface ObsBucket {
+  bucketName: string;
+  /** The bucket's OBS region; not necessarily a DBSS region. */
+  location: string;
+}
+
+export interface DbssClientOptions {
+  /** DBSS region id; picks `https://dbss.{region}.myhuaweicloud.com`. Required unless `endpoint` is set. */
+  region?: string;
+  /** Base URL that overrides the region's endpoint (the emulator, a proxy). @default the region's endpoint */
+  endpoint?: string;
+  /** How to authenticate: IAM token, AK/SK signing, or IAM password login. */
+  auth: DbssAuth;
+  /** Project used when a call names none. @default undefined */
+  projectId?: string;
+  /** Per-attempt timeout in milliseconds. @default 10000 */
+  timeoutMs?: number;
+  /** Retries after the first attempt (GET only; connection errors, timeouts, 429, 5xx). @default 2 */
+  maxRetries?: number;
+  /** Back-off bounds. @default { baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60000 } */
+  retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
+  /** The fetch to use. @default globalThis.fetch */
+  fetch?: FetchLike;
+}
+
+export interface ListObsBucketsParams {
+  /** @default the client's `projectId` */
+  projectId?: string;
+  signal?: AbortSignal;
+  /** Per-attempt timeout for this call. @default the client's `timeoutMs` */
+  timeoutMs?: number;
+}
+
+const USER_AGENT = 'dbss-obs/0.1 (+@dbss-obs/core)';
+
+export class DbssClient {
+  readonly region: DbssRegion | undefined;
+  readonly endpoint: string;
+  readonly authType: DbssAuth['type'];
+  readonly projectId: string | undefined;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly #auth: AuthStrategy;
+  readonly #http: HttpTransport;
+  readonly #retry: RetryPolicy;
+  readonly #base: URL;
+
+  constructor(options: DbssClientOptions) {
+    const cfg = resolveConfig(options ?? ({} as DbssClientOptions));
+    this.region = cfg.region;
+    this.endpoint = cfg.baseUrl.href;
+    this.authType = cfg.auth.type;
+    this.projectId = cfg.projectId;
+    this.timeoutMs = cfg.timeoutMs;
+    this.maxRetries = cfg.maxRetries;
+    this.#base = cfg.baseUrl;
+    this.#retry = { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}), maxRetries: cfg.maxRetries };
+    const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    // Strategies add secrets as they learn them (an issued IAM token), so redaction reads them late.
+    const redact: Redactor = (text) => createRedactor(this.#auth.secrets)(text);
+    this.#http = createTransport(fetchImpl, cfg.timeoutMs, redact);
+    const a = cfg.auth;
+    if (a.type === 'token') this.#auth = tokenAuth(a.token);
+    else if (a.type === 'aksk') this.#auth = akskAuth(a.ak, a.sk, a.securityToken);
+    else {
+      const { user, password, domain, projectName } = a;
+      const iamEndpoint = cfg.iamEndpoint as string;
+      this.#auth = passwordAuth({ user, password, domain, projectName, iamEndpoint }, this.#http);
+    }
+  }
+
+  /** Builds a client from the DESIGN.md variables; a wrong value fails naming its variable. */
+  static fromEnv(env: Env = process.env, overrides: Partial<DbssClientOptions> = {}): DbssClient {
+    const input = { ...configFromEnv(env), ...stripUndefined(overrides) };
+    resolveConfig(input, ENV_LABELS); // fail with the variable's name, not the option's
+    return new DbssClient(input as DbssClientOptions);
+  }
+
+  /** Lists the OBS buckets `projectId` may back audit logs up into. */
+  async listObsBuckets(params: ListObsBucketsParams = {}): Promise<ObsBucket[]> {
+    const projectId = params.projectId ?? this.projectId;
+    assertProjectId(projectId);
+    if (params.timeoutMs !== undefined && (!Number.isInteger(params.timeoutMs) || params.timeoutMs <= 0)) {
+      throw new DbssValidationError(`timeoutMs must be a positive whole number of milliseconds (got ${params.timeoutMs}).`, {
+        field: 'timeoutMs',
+      });
+    }
+    const url = new URL(`v2/${projectId}/audit/backup/obs-buckets`, this.#base);
+    const res = await this.#request('GET', url, projectId, params);
+    return parseObsList(res.text, res.status, res.headers.get('x-request-id') ?? undefined);
+  }
+
+  async #request(method: string, url: URL, projectId: string, params: ListObsBucketsParams) {
+    let reauthenticated = false;
+    for (let attempt = 0; ; attempt++) {
+      const req: AuthRequest = {
+        method,
+        url,
+        projectId,
+        headers: { Accept: 'application/json', 'User-Agent': USER_AGENT },
+        signal: params.signal,
+      };
+      try {
+        // Authenticate on every attempt: a signature carries a timestamp, a token may have been renewed.
+        await this.#auth.authenticate(req);
+        return await this.#http.send({ ...req, timeoutMs: params.timeoutMs });
+      } catch (err) {
+        // A cached IAM token may have been revoked: drop it and log in once more.
+        if (err instanceof DbssAuthenticationError && !reauthenticated && this.#auth.invalidate?.(projectId)) {
+          reauthenticated = true;
+          attempt--;
+          continue;
+        }
+        if (attempt >= this.#retry.maxRetries || !shouldRetry(method, err)) throw err;
+        const delay = retryDelay(attempt + 1, err, this.#retry);
+        if (delay === undefined) throw err;
+        await sleep(delay, params.signal);
+      }
+    }
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/** Maps `{"obs_list":[{"bucket_name","location"}]}`; a missing obs_list is empty; anything else is a DbssResponseError. */
+export function parseObsList(text: string, status: number, requestId?: string): ObsBucket[] {
+  const invalid = (why: string) => new DbssResponseError(`DBSS answered ${status} with ${why}`, { status, requestId, rawBody: text });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalid('a body that is not JSON');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('a body that is not a JSON object');
+  const list = (body as { obs_list?: unknown }).obs_list;
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw invalid('an obs_list that is not an array');
+  const out: ObsBucket[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i] as { bucket_name?: unknown; location?: unknown } | null;
+    if (!item || typeof item.bucket_name !== 'string' || typeof item.location !== 'string') {
+      throw invalid(`obs_list[${i}] without a string bucket_name and location`);
+    }
+    out[i] = { bucketName: item.bucket_name, location: item.location };
+  }
+  return out;
+}

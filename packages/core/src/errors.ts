@@ -1,0 +1,309 @@
+// The one error hierarchy of @dbss-obs/core. API errors are built in one place: DbssApiError.generate.
+import { type Redactor, redactGeneric } from './internal/redact.js';
+
+/** Stable, documented values of `DbssError.code`. */
+export type DbssErrorCode =
+  | 'BAD_REQUEST'
+  | 'AUTHENTICATION_FAILED'
+  | 'PERMISSION_DENIED'
+  | 'NOT_FOUND'
+  | 'RATE_LIMITED'
+  | 'SERVER_ERROR'
+  | 'API_ERROR'
+  | 'CONNECTION_ERROR'
+  | 'TIMEOUT'
+  | 'ABORTED'
+  | 'INVALID_RESPONSE'
+  | 'VALIDATION_ERROR'
+  | 'CONFIG_ERROR';
+
+export interface DbssErrorDetail {
+  readonly errorCode?: string;
+  readonly errorMsg?: string;
+}
+
+export interface DbssErrorJSON {
+  name: string;
+  code: DbssErrorCode;
+  message: string;
+  status?: number;
+  errorCode?: string;
+  errorMsg?: string;
+  requestId?: string;
+  details?: readonly DbssErrorDetail[];
+  field?: string;
+  variable?: string;
+}
+
+const BRAND = Symbol.for('dbss-obs.error');
+
+/** Root of every error the client throws. `code` is stable; never parse `message`. */
+export class DbssError extends Error {
+  override readonly name: string = 'DbssError';
+  readonly code: DbssErrorCode;
+
+  constructor(code: DbssErrorCode, message: string, options?: { cause?: unknown }) {
+    super(redactGeneric(message), options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  toJSON(): DbssErrorJSON {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** Bad input to a call, found before any I/O. `field` names the offending option. */
+export class DbssValidationError extends DbssError {
+  override readonly name = 'DbssValidationError';
+  readonly field: string | undefined;
+  constructor(message: string, options?: { field?: string }) {
+    super('VALIDATION_ERROR', message);
+    this.field = options?.field;
+  }
+  override toJSON(): DbssErrorJSON {
+    return { ...super.toJSON(), field: this.field };
+  }
+}
+
+/** Wrong or missing configuration, found before any I/O. `variable` names the environment variable. */
+export class DbssConfigError extends DbssError {
+  override readonly name = 'DbssConfigError';
+  readonly variable: string | undefined;
+  constructor(message: string, options?: { variable?: string }) {
+    super('CONFIG_ERROR', message);
+    this.variable = options?.variable;
+  }
+  override toJSON(): DbssErrorJSON {
+    return { ...super.toJSON(), variable: this.variable };
+  }
+}
+
+/** No HTTP answer: DNS, refused, reset. `cause` keeps the underlying error. */
+export class DbssConnectionError extends DbssError {
+  override readonly name: string = 'DbssConnectionError';
+  constructor(message = 'Could not reach DBSS', options?: { cause?: unknown }) {
+    super('CONNECTION_ERROR', message, options);
+  }
+}
+
+/** An attempt took longer than `timeoutMs`. */
+export class DbssTimeoutError extends DbssError {
+  override readonly name = 'DbssTimeoutError';
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, options?: { cause?: unknown }) {
+    super('TIMEOUT', `DBSS did not answer within ${timeoutMs} ms`, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The caller's `signal` aborted the call. */
+export class DbssAbortError extends DbssError {
+  override readonly name = 'DbssAbortError';
+  constructor(options?: { cause?: unknown }) {
+    super('ABORTED', 'The request was aborted', options);
+  }
+}
+
+export interface ApiErrorInit {
+  status: number;
+  errorCode?: string;
+  errorMsg?: string;
+  details?: DbssErrorDetail[];
+  encodedAuthorizationMessage?: string;
+  requestId?: string;
+  /** The parsed body when it was JSON, otherwise undefined. */
+  body?: unknown;
+  /** The body text (redacted, at most 4 KiB). */
+  rawBody?: string;
+  /** The `Retry-After` header, when sent. */
+  retryAfter?: string;
+}
+
+const MAX_RAW = 4096;
+
+/** DBSS (or its API gateway, or IAM) answered with an error status. */
+export class DbssApiError extends DbssError {
+  override readonly name: string = 'DbssApiError';
+  readonly status: number;
+  readonly errorCode: string | undefined;
+  readonly errorMsg: string | undefined;
+  readonly details: readonly DbssErrorDetail[];
+  readonly encodedAuthorizationMessage: string | undefined;
+  readonly requestId: string | undefined;
+  readonly body: unknown;
+  readonly rawBody: string | undefined;
+  readonly retryAfter: string | undefined;
+
+  constructor(code: DbssErrorCode, init: ApiErrorInit) {
+    super(code, DbssApiError.describe(init));
+    this.status = init.status;
+    this.errorCode = init.errorCode;
+    this.errorMsg = init.errorMsg;
+    this.details = init.details ?? [];
+    this.encodedAuthorizationMessage = init.encodedAuthorizationMessage;
+    this.requestId = init.requestId;
+    this.body = init.body;
+    this.rawBody = init.rawBody;
+    this.retryAfter = init.retryAfter;
+  }
+
+  private static describe(init: ApiErrorInit): string {
+    const what = [init.errorCode, init.errorMsg].filter(Boolean).join(': ') || 'no error details in the response';
+    const rid = init.requestId ? ` (request id ${init.requestId})` : '';
+    return `DBSS answered ${init.status}: ${what}${rid}`;
+  }
+
+  override toJSON(): DbssErrorJSON {
+    return {
+      ...super.toJSON(),
+      status: this.status,
+      errorCode: this.errorCode,
+      errorMsg: this.errorMsg,
+      requestId: this.requestId,
+      details: this.details,
+    };
+  }
+
+  /**
+   * Builds the error for an error status from the body text and headers. Understands the flat
+   * DBSS body, the nested `{"error":{…}}` body, API-gateway `APIGW.*` bodies, Keystone-style IAM
+   * bodies and non-JSON bodies. The class follows the status alone.
+   */
+  static generate(status: number, text: string, headers: Headers, redact: Redactor = redactGeneric): DbssApiError {
+    const rawBody = redact(text.length > MAX_RAW ? `${text.slice(0, MAX_RAW)}…` : text);
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(rawBody) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const fields = readErrorFields(body);
+    const init: ApiErrorInit = {
+      status,
+      ...fields,
+      errorMsg: fields.errorMsg ?? (body === undefined && rawBody.trim() ? firstLine(rawBody) : undefined),
+      requestId: headers.get('x-request-id') ?? fields.requestId,
+      body,
+      rawBody,
+      retryAfter: headers.get('retry-after') ?? undefined,
+    };
+    const Kind = classForStatus(status);
+    return Kind ? new Kind(init) : new DbssApiError('API_ERROR', init);
+  }
+}
+
+export class DbssBadRequestError extends DbssApiError {
+  override readonly name = 'DbssBadRequestError';
+  constructor(init: ApiErrorInit) {
+    super('BAD_REQUEST', init);
+  }
+}
+export class DbssAuthenticationError extends DbssApiError {
+  override readonly name = 'DbssAuthenticationError';
+  constructor(init: ApiErrorInit) {
+    super('AUTHENTICATION_FAILED', init);
+  }
+}
+export class DbssPermissionError extends DbssApiError {
+  override readonly name = 'DbssPermissionError';
+  constructor(init: ApiErrorInit) {
+    super('PERMISSION_DENIED', init);
+  }
+}
+export class DbssNotFoundError extends DbssApiError {
+  override readonly name = 'DbssNotFoundError';
+  constructor(init: ApiErrorInit) {
+    super('NOT_FOUND', init);
+  }
+}
+export class DbssRateLimitError extends DbssApiError {
+  override readonly name = 'DbssRateLimitError';
+  constructor(init: ApiErrorInit) {
+    super('RATE_LIMITED', init);
+  }
+}
+export class DbssServerError extends DbssApiError {
+  override readonly name = 'DbssServerError';
+  constructor(init: ApiErrorInit) {
+    super('SERVER_ERROR', init);
+  }
+}
+
+/** A 2xx whose body is not the documented shape. */
+export class DbssResponseError extends DbssError {
+  override readonly name = 'DbssResponseError';
+  readonly status: number;
+  readonly requestId: string | undefined;
+  readonly rawBody: string;
+  constructor(message: string, init: { status: number; requestId?: string; rawBody: string }) {
+    super('INVALID_RESPONSE', `${message}${init.requestId ? ` (request id ${init.requestId})` : ''}`);
+    this.status = init.status;
+    this.requestId = init.requestId;
+    this.rawBody = redactGeneric(init.rawBody.slice(0, MAX_RAW));
+  }
+  override toJSON(): DbssErrorJSON {
+    return { ...super.toJSON(), status: this.status, requestId: this.requestId };
+  }
+}
+
+function classForStatus(status: number): (new (init: ApiErrorInit) => DbssApiError) | undefined {
+  if (status === 400) return DbssBadRequestError;
+  if (status === 401) return DbssAuthenticationError;
+  if (status === 403) return DbssPermissionError;
+  if (status === 404) return DbssNotFoundError;
+  if (status === 429) return DbssRateLimitError;
+  if (status >= 500) return DbssServerError;
+  return undefined;
+}
+
+function str(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  return undefined;
+}
+
+function firstLine(text: string): string {
+  const line = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+function readErrorFields(body: unknown): Omit<ApiErrorInit, 'status'> {
+  if (!body || typeof body !== 'object') return {};
+  const b = body as Record<string, unknown>;
+  // Older DBSS calls and IAM (Keystone) nest the error: {"error":{"error_code"|"code","error_msg"|"message"}}
+  const src =
+    b.error && typeof b.error === 'object' && !('error_code' in b) ? (b.error as Record<string, unknown>) : b;
+  const details = Array.isArray(b.details)
+    ? b.details
+        .filter((d): d is Record<string, unknown> => !!d && typeof d === 'object')
+        .map((d) => ({ errorCode: str(d.error_code), errorMsg: str(d.error_msg) }))
+    : undefined;
+  return {
+    errorCode: str(src.error_code) ?? str(src.code),
+    errorMsg: str(src.error_msg) ?? str(src.message),
+    details,
+    encodedAuthorizationMessage: str(b.encoded_authorization_message),
+    requestId: str(b.request_id) ?? str(src.request_id),
+  };
+}
+
+// Guards that work across two copies of this package (they match the brand, then the name).
+function guard<T extends DbssError>(names: readonly string[]) {
+  return (e: unknown): e is T =>
+    !!e &&
+    typeof e === 'object' &&
+    ((e as Record<symbol, unknown>)[BRAND] === true || (e as Error) instanceof DbssError) &&
+    (names.length === 0 || names.includes((e as Error).name));
+}
+const API_NAMES = [
+  'DbssApiError',
+  'DbssBadRequestError',
+  'DbssAuthenticationError',
+  'DbssPermissionError',
+  'DbssNotFoundError',
+  'DbssRateLimitError',
+  'DbssServerError',
+];
+export const isDbssError = guard<DbssError>([]);
+export const isDbssApiError = guard<DbssApiError>(API_NAMES);

@@ -1,0 +1,68 @@
+// One HTTP attempt: per-attempt timeout, caller abort, errors without a status classified here.
+import { DbssAbortError, DbssApiError, DbssConnectionError, DbssTimeoutError } from '../errors.js';
+import type { Redactor } from './redact.js';
+
+export type FetchLike = (input: URL | string, init: RequestInit) => Promise<Response>;
+
+export interface HttpRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export interface HttpTransport {
+  /** Resolves with a 2xx answer; throws a DbssError for anything else. */
+  send(req: HttpRequest): Promise<HttpResponse>;
+}
+
+export function createTransport(fetchImpl: FetchLike, defaultTimeoutMs: number, redact: Redactor): HttpTransport {
+  return {
+    async send(req) {
+      const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
+      if (req.signal?.aborted) throw new DbssAbortError({ cause: req.signal.reason });
+      const ctl = new AbortController();
+      const timer = setTimeout(() => ctl.abort(), timeoutMs);
+      const onAbort = () => ctl.abort();
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const res = await fetchImpl(req.url, {
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          signal: ctl.signal,
+          redirect: 'manual',
+        });
+        // The body is read under the same timer: a slowly dripped body is a timeout too.
+        const text = await res.text();
+        if (res.status >= 200 && res.status < 300) return { status: res.status, headers: res.headers, text };
+        throw DbssApiError.generate(res.status, text, res.headers, redact);
+      } catch (err) {
+        if (err instanceof DbssApiError) throw err;
+        if (req.signal?.aborted) throw new DbssAbortError({ cause: req.signal.reason });
+        if (ctl.signal.aborted) throw new DbssTimeoutError(timeoutMs);
+        throw new DbssConnectionError(`Could not reach ${req.url.origin}: ${describeCause(err)}`, {
+          cause: err,
+        });
+      } finally {
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+      }
+    },
+  };
+}
+
+function describeCause(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  if (cause?.code) return cause.code;
+  if (cause?.message) return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}

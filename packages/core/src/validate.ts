@@ -1,0 +1,26 @@
+import { DbssValidationError } from './errors.js';
+
+/**
+ * DBSS documents project ids as 32-64 characters (Huawei issues them as hex). Letters and
+ * digits only: anything else could change the request path, so it never reaches the wire.
+ */
+const PROJECT_ID = /^[0-9A-Za-z]{32,64}$/;
+
+export function isValidProjectId(value: unknown): value is string {
+  return typeof value === 'string' && PROJECT_ID.test(value);
+}
+
+/** Throws `DbssValidationError` (field `projectId`) unless the id can be sent as is. */
+export function assertProjectId(value: unknown, field = 'projectId'): asserts value is string {
+  if (isValidProjectId(value)) return;
+  const why =
+    typeof value !== 'string' || value.length === 0
+      ? 'is missing'
+      : value.length < 32 || value.length > 64
+        ? `has ${value.length} characters; it needs 32 to 64`
+        : 'may contain only letters and digits';
+  throw new DbssValidationError(
+    `${field} ${why}. Use the project id from the IAM console (My Credentials > Projects), e.g. 0b5c7f9e2a4d4e6f8a1b3c5d7e9f0a12.`,
+    { field },
+  );
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// dbss-emulator: run the local DBSS from a shell.
+import { parseArgs } from 'node:util';
+import { DEMO_PROJECT_ID, EMPTY_PROJECT_ID, FORBIDDEN_PROJECT_ID, MAX_BUCKETS } from './data.js';
+import { DEMO_AK, DEMO_SK, DEMO_TOKEN, DEMO_USER, startEmulator } from './emulator.js';
+
+const HELP = `dbss-emulator: a local Huawei Cloud DBSS for ListAuditObsBuckets
+
+Usage: dbss-emulator [options]
+  --port N        listen port (default 8443; 0 picks a free one)
+  --host H        listen address (default 127.0.0.1)
+  --buckets N     generate N buckets for the demo project (0-${MAX_BUCKETS}; default: a demo dozen)
+  --seed N        seed for generated buckets (default 1)
+  --fixture FILE  buckets from a JSON file: {"obs_list":[...]} or {"projects":{"<id>":{"obs_list":[...]}}}
+  --token T       the token accepted as X-Auth-Token (default ${DEMO_TOKEN})
+  --ak AK --sk SK the AK/SK pair accepted for signed requests
+  -h, --help      this text`;
+
+function fail(message: string): never {
+  process.stderr.write(`dbss-emulator: ${message}\nRun dbss-emulator --help for usage.\n`);
+  process.exit(2);
+}
+
+let values: Record<string, string | boolean | undefined>;
+try {
+  ({ values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      buckets: { type: 'string' },
+      seed: { type: 'string' },
+      fixture: { type: 'string' },
+      token: { type: 'string' },
+      ak: { type: 'string' },
+      sk: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  }));
+} catch (err) {
+  fail((err as Error).message);
+}
+if (values.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+const int = (name: string, max: number): number | undefined => {
+  const raw = values[name] as string | undefined;
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) > max) fail(`--${name} must be a whole number from 0 to ${max} (got "${raw}")`);
+  return Number(raw);
+};
+const port = int('port', 65535) ?? 8443;
+const buckets = int('buckets', MAX_BUCKETS);
+const seed = int('seed', 2 ** 31);
+if ((values.ak === undefined) !== (values.sk === undefined)) fail('--ak and --sk go together');
+const ak = (values.ak as string | undefined) ?? DEMO_AK;
+const sk = (values.sk as string | undefined) ?? DEMO_SK;
+const token = (values.token as string | undefined) ?? DEMO_TOKEN;
+
+try {
+  const emu = await startEmulator({
+    port,
+    host: values.host as string | undefined,
+    buckets,
+    seed,
+    fixture: values.fixture as string | undefined,
+    token,
+    credentials: [{ ak, sk }],
+  });
+  process.stdout.write(
+    [
+      `DBSS emulator listening on ${emu.url}`,
+      `  projects: ${DEMO_PROJECT_ID} (buckets)  ${EMPTY_PROJECT_ID} (empty)  ${FORBIDDEN_PROJECT_ID} (403)`,
+      '  authenticate with one of:',
+      `    export DBSS_ENDPOINT=${emu.url} HUAWEICLOUD_SDK_PROJECT_ID=${DEMO_PROJECT_ID}`,
+      `    export HUAWEICLOUD_AUTH_TOKEN=${token}`,
+      `    export HUAWEICLOUD_SDK_AK=${ak} HUAWEICLOUD_SDK_SK=<the --sk value>`,
+      `    export HUAWEICLOUD_SDK_IAM_ENDPOINT=${emu.url} HUAWEICLOUD_IAM_USER=${DEMO_USER.name} HUAWEICLOUD_IAM_PASSWORD=${DEMO_USER.password} HUAWEICLOUD_IAM_DOMAIN=${DEMO_USER.domain}`,
+      `  try: curl -H "X-Auth-Token: ${token}" ${emu.url}/v2/${DEMO_PROJECT_ID}/audit/backup/obs-buckets`,
+      '',
+    ].join('\n'),
+  );
+  const stop = () => {
+    void emu.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (err) {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EADDRINUSE') fail(`port ${port} is in use; pick another with --port, or --port 0 for any free port`);
+  fail(e.message);
+}
