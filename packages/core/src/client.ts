@@ -3,15 +3,9 @@ import { akskAuth } from './internal/auth/aksk.js';
 import { passwordAuth } from './internal/auth/password.js';
 import { tokenAuth } from './internal/auth/token.js';
 import type { AuthRequest, AuthStrategy } from './internal/auth/types.js';
-import {
-  type DbssAuth,
-  ENV_LABELS,
-  type Env,
-  configFromEnv,
-  resolveConfig,
-} from './internal/config.js';
-import { type FetchLike, type HttpTransport, createTransport } from './internal/http.js';
-import { type Redactor, createRedactor } from './internal/redact.js';
+import { configFromEnv, type DbssAuth, ENV_LABELS, type Env, resolveConfig } from './internal/config.js';
+import { createTransport, type FetchLike, type HttpTransport } from './internal/http.js';
+import { createRedactor, type Redactor } from './internal/redact.js';
 import { DEFAULT_RETRY, type RetryPolicy, retryDelay, shouldRetry } from './internal/retry.js';
 import type { DbssRegion } from './regions.js';
 import { assertProjectId } from './validate.js';
@@ -102,9 +96,12 @@ export class DbssClient {
     const projectId = params.projectId ?? this.projectId;
     assertProjectId(projectId);
     if (params.timeoutMs !== undefined && (!Number.isInteger(params.timeoutMs) || params.timeoutMs <= 0)) {
-      throw new DbssValidationError(`timeoutMs must be a positive whole number of milliseconds (got ${params.timeoutMs}).`, {
-        field: 'timeoutMs',
-      });
+      throw new DbssValidationError(
+        `timeoutMs must be a positive whole number of milliseconds (got ${params.timeoutMs}).`,
+        {
+          field: 'timeoutMs',
+        },
+      );
     }
     const url = new URL(`v2/${projectId}/audit/backup/obs-buckets`, this.#base);
     const res = await this.#request('GET', url, projectId, params);
@@ -123,7 +120,8 @@ export class DbssClient {
       };
       try {
         // Authenticate on every attempt: a signature carries a timestamp, a token may have been renewed.
-        await this.#auth.authenticate(req);
+        const pending = this.#auth.authenticate(req);
+        if (pending) await pending; // token and AK/SK are synchronous: no extra tick
         return await this.#http.send({ ...req, timeoutMs: params.timeoutMs });
       } catch (err) {
         // A cached IAM token may have been revoked: drop it and log in once more.
@@ -162,7 +160,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** Maps `{"obs_list":[{"bucket_name","location"}]}`; a missing obs_list is empty; anything else is a DbssResponseError. */
 export function parseObsList(text: string, status: number, requestId?: string): ObsBucket[] {
-  const invalid = (why: string) => new DbssResponseError(`DBSS answered ${status} with ${why}`, { status, requestId, rawBody: text });
+  const invalid = (why: string) =>
+    new DbssResponseError(`DBSS answered ${status} with ${why}`, { status, requestId, rawBody: text });
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -264,7 +264,10 @@ function str(v: unknown): string | undefined {
 }
 
 function firstLine(text: string): string {
-  const line = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const line = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
@@ -272,8 +275,7 @@ function readErrorFields(body: unknown): Omit<ApiErrorInit, 'status'> {
   if (!body || typeof body !== 'object') return {};
   const b = body as Record<string, unknown>;
   // Older DBSS calls and IAM (Keystone) nest the error: {"error":{"error_code"|"code","error_msg"|"message"}}
-  const src =
-    b.error && typeof b.error === 'object' && !('error_code' in b) ? (b.error as Record<string, unknown>) : b;
+  const src = b.error && typeof b.error === 'object' && !('error_code' in b) ? (b.error as Record<string, unknown>) : b;
   const details = Array.isArray(b.details)
     ? b.details
         .filter((d): d is Record<string, unknown> => !!d && typeof d === 'object')

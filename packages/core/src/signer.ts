@@ -29,10 +29,7 @@ export interface SignedRequest {
 
 /** RFC 3986 unreserved characters stay, everything else is %XX (upper case) of its UTF-8 bytes. */
 export function sdkUrlEncode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** `YYYYMMDDTHHmmssZ` in UTC. */

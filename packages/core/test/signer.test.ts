@@ -7,7 +7,13 @@ const require = createRequire(import.meta.url);
 const { AKSKSigner } = require('@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner') as {
   AKSKSigner: {
     sign(
-      req: { endpoint: string; method: string; headers: Record<string, string>; queryParams?: Record<string, string | string[]>; data?: unknown },
+      req: {
+        endpoint: string;
+        method: string;
+        headers: Record<string, string>;
+        queryParams?: Record<string, string | string[]>;
+        data?: unknown;
+      },
       cred: { getAk(): string; getSk(): string },
     ): Record<string, string>;
   };
@@ -25,9 +31,38 @@ function rng(seed: number) {
 
 // Path characters the official signer receives unaltered (its url.parse escapes space, quotes, <>, \, ^, `, {|}
 // before encoding, which encodes those twice; see the core README).
-const PATH_CHARS = ['a', 'Z', '0', '9', '-', '.', '_', '~', '!', '$', '&', '(', ')', '*', '+', ',', ';', '=', ':', '@', 'é', '中', '😀', 'ß'];
+const PATH_CHARS = [
+  'a',
+  'Z',
+  '0',
+  '9',
+  '-',
+  '.',
+  '_',
+  '~',
+  '!',
+  '$',
+  '&',
+  '(',
+  ')',
+  '*',
+  '+',
+  ',',
+  ';',
+  '=',
+  ':',
+  '@',
+  'é',
+  '中',
+  '😀',
+  'ß',
+];
 const QUERY_CHARS = [...PATH_CHARS, ' ', '/', '?', '#', '%', "'", '"', '<', '>', '[', ']', '{', '}', '|', '^', '`'];
-const HOSTS = ['https://dbss.cn-north-4.myhuaweicloud.com', 'http://127.0.0.1:8443', 'https://dbss.ap-southeast-1.myhuaweicloud.com:8443'];
+const HOSTS = [
+  'https://dbss.cn-north-4.myhuaweicloud.com',
+  'http://127.0.0.1:8443',
+  'https://dbss.ap-southeast-1.myhuaweicloud.com:8443',
+];
 const OPTIONAL = [
   ['X-Project-Id', '0b5c7f9e2a4d4e6f8a1b3c5d7e9f0a12'],
   ['Content-Type', 'application/json;charset=UTF-8'],
@@ -53,9 +88,31 @@ function generate(seed: number) {
     if (r() < 0.5) headers[r() < 0.5 ? name : name.toLowerCase()] = value;
   }
   const method = pick(['GET', 'POST', 'PUT', 'DELETE']);
-  const data = method !== 'GET' && r() < 0.7 ? { name: word(QUERY_CHARS, 12), n: Math.floor(r() * 1000), nested: { ok: r() < 0.5 } } : undefined;
-  const date = new Date(Date.UTC(2020 + Math.floor(r() * 8), Math.floor(r() * 12), 1 + Math.floor(r() * 28), Math.floor(r() * 24), Math.floor(r() * 60), Math.floor(r() * 60)));
-  return { host: pick(HOSTS), rawPath, query, headers, method, data, date, ak: `AK${word(['A', 'B', '7'], 18)}`, sk: word(PATH_CHARS.slice(0, 4), 40) };
+  const data =
+    method !== 'GET' && r() < 0.7
+      ? { name: word(QUERY_CHARS, 12), n: Math.floor(r() * 1000), nested: { ok: r() < 0.5 } }
+      : undefined;
+  const date = new Date(
+    Date.UTC(
+      2020 + Math.floor(r() * 8),
+      Math.floor(r() * 12),
+      1 + Math.floor(r() * 28),
+      Math.floor(r() * 24),
+      Math.floor(r() * 60),
+      Math.floor(r() * 60),
+    ),
+  );
+  return {
+    host: pick(HOSTS),
+    rawPath,
+    query,
+    headers,
+    method,
+    data,
+    date,
+    ak: `AK${word(['A', 'B', '7'], 18)}`,
+    sk: word(PATH_CHARS.slice(0, 4), 40),
+  };
 }
 
 describe('signRequest', () => {
@@ -65,7 +122,8 @@ describe('signRequest', () => {
     for (let seed = 1; seed <= 1000; seed++) {
       const c = generate(seed);
       const url = new URL(c.host + c.rawPath);
-      for (const [k, v] of Object.entries(c.query)) for (const x of Array.isArray(v) ? v : [v]) url.searchParams.append(k, x);
+      for (const [k, v] of Object.entries(c.query))
+        for (const x of Array.isArray(v) ? v : [v]) url.searchParams.append(k, x);
       const body = c.data === undefined ? undefined : JSON.stringify(c.data);
       const ours = signRequest({ method: c.method, url, headers: c.headers, body }, { ak: c.ak, sk: c.sk }, c.date);
       const official = AKSKSigner.sign(
@@ -90,7 +148,11 @@ describe('signRequest', () => {
 
   it('always signs host and x-sdk-date, and only the documented optional headers', () => {
     const { signedHeaders, headers } = signRequest(
-      { method: 'GET', url: 'https://dbss.cn-north-4.myhuaweicloud.com/v2/p/audit', headers: { 'X-Project-Id': 'p', Accept: 'application/json' } },
+      {
+        method: 'GET',
+        url: 'https://dbss.cn-north-4.myhuaweicloud.com/v2/p/audit',
+        headers: { 'X-Project-Id': 'p', Accept: 'application/json' },
+      },
       { ak: 'AK', sk: 'SK' },
       new Date(Date.UTC(2026, 10, 27, 19, 0, 0)),
     );

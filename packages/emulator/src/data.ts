@@ -32,11 +32,39 @@ export const DEMO_BUCKETS: readonly WireBucket[] = [
 ];
 
 const LOCATIONS = [
-  'cn-north-4', 'cn-north-7', 'cn-north-9', 'cn-east-3', 'cn-east-2', 'cn-south-1', 'cn-southwest-2',
-  'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'af-south-1', 'la-south-2', 'la-north-2',
-  'sa-brazil-1', 'me-east-1', 'tr-west-1', 'eu-west-101', 'ru-moscow-1',
+  'cn-north-4',
+  'cn-north-7',
+  'cn-north-9',
+  'cn-east-3',
+  'cn-east-2',
+  'cn-south-1',
+  'cn-southwest-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-southeast-3',
+  'af-south-1',
+  'la-south-2',
+  'la-north-2',
+  'sa-brazil-1',
+  'me-east-1',
+  'tr-west-1',
+  'eu-west-101',
+  'ru-moscow-1',
 ];
-const TEAMS = ['finance', 'payments', 'crm', 'hr', 'ops', 'risk', 'retail', 'iot', 'billing', 'identity', 'search', 'ledger'];
+const TEAMS = [
+  'finance',
+  'payments',
+  'crm',
+  'hr',
+  'ops',
+  'risk',
+  'retail',
+  'iot',
+  'billing',
+  'identity',
+  'search',
+  'ledger',
+];
 const KINDS = ['audit-backup', 'audit-logs', 'risk-export', 'db-archive', 'compliance', 'sql-trail'];
 const ENVS = ['prod', 'staging', 'dev', 'dr', 'test'];
 

@@ -1,16 +1,16 @@
 // A local DBSS for ListAuditObsBuckets (plus IAM's POST /v3/auth/tokens), over real HTTP.
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   DEMO_BUCKETS,
   DEMO_PROJECT_ID,
   EMPTY_PROJECT_ID,
   FORBIDDEN_PROJECT_ID,
+  generateBuckets,
   PROJECT_NAMES,
   type WireBucket,
-  generateBuckets,
 } from './data.js';
 import { expectedSignature, parseAuthorization, parseSdkDate, signatureMatches } from './verify.js';
 
@@ -113,7 +113,7 @@ export interface Emulator {
   close(): Promise<void>;
   /** The most recent requests (credentials redacted), oldest first. */
   readonly requests: readonly RecordedRequest[];
-  /** Requests received since start or the last `reset()`. */
+  /** Requests received (counted on arrival, before any programmed delay) since start or `reset()`. */
   readonly requestCount: number;
   fault(fault: Fault, match?: FaultMatch): void;
   clearFaults(): void;
@@ -172,7 +172,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     buckets.set(id, list);
     bodies.delete(id);
   };
-  const demo = opts.buckets === undefined ? DEMO_BUCKETS : typeof opts.buckets === 'number' ? generateBuckets(opts.buckets, opts.seed) : opts.buckets;
+  const demo =
+    opts.buckets === undefined
+      ? DEMO_BUCKETS
+      : typeof opts.buckets === 'number'
+        ? generateBuckets(opts.buckets, opts.seed)
+        : opts.buckets;
   setBuckets(DEMO_PROJECT_ID, demo);
   setBuckets(EMPTY_PROJECT_ID, []);
   setBuckets(FORBIDDEN_PROJECT_ID, DEMO_BUCKETS.slice(0, 3));
@@ -183,13 +188,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   if (opts.tokens) for (const [t, p] of Object.entries(opts.tokens)) tokens.set(t, { ...p, expiresAt: forever });
   else tokens.set(opts.token ?? DEMO_TOKEN, { projects: demoProjects, name: 'demo', expiresAt: forever });
   const credentials = new Map(
-    (opts.credentials ?? [{ ak: DEMO_AK, sk: DEMO_SK }]).map((c) => [c.ak, { sk: c.sk, projects: c.projects ?? demoProjects }]),
+    (opts.credentials ?? [{ ak: DEMO_AK, sk: DEMO_SK }]).map((c) => [
+      c.ak,
+      { sk: c.sk, projects: c.projects ?? demoProjects },
+    ]),
   );
   const users = opts.users ?? [{ ...DEMO_USER, projects: demoProjects }];
 
   let faults: ActiveFault[] = [];
   let records: RecordedRequest[] = [];
   let seq = 0;
+  let received = 0;
 
   const issueToken = (projects: readonly string[] | '*' = demoProjects, ttlMs = tokenTtl) => {
     const token = `MIIemu${randomBytes(24).toString('base64url')}`;
@@ -216,7 +225,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       handle(req, res, Buffer.concat(chunks)).catch((err) => {
-        if (!res.headersSent) send(res, 500, dbssError('DBSS.11000000', `Internal error: ${String(err)}`), newRequestId());
+        if (!res.headersSent)
+          send(res, 500, dbssError('DBSS.11000000', `Internal error: ${String(err)}`), newRequestId());
       });
     });
   });
@@ -236,9 +246,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const url = req.url ?? '/';
     const path = url.split('?')[0] as string;
     if (path.startsWith(CONTROL_PREFIX)) return control(req, res, path, body);
+    received++;
     const requestId = newRequestId();
     const list = LIST_ROUTE.exec(path);
-    const route = list && req.method === 'GET' ? 'list' : path === IAM_ROUTE && req.method === 'POST' ? 'iam' : undefined;
+    const route =
+      list && req.method === 'GET' ? 'list' : path === IAM_ROUTE && req.method === 'POST' ? 'iam' : undefined;
     const projectId = list ? safeDecode(list[1] as string) : undefined;
     const authInfo = describeAuth(req);
     const done = (status: number) => record(req, { projectId, auth: authInfo, status, requestId });
@@ -249,7 +261,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     }
     if (!route) {
       done(404);
-      return send(res, 404, apigError('APIGW.0101', 'The API does not exist or has not been published in the environment', requestId), requestId);
+      return send(
+        res,
+        404,
+        apigError('APIGW.0101', 'The API does not exist or has not been published in the environment', requestId),
+        requestId,
+      );
     }
     if (route === 'iam') {
       const [status, payload, headers] = login(body);
@@ -281,13 +298,18 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const parsed = parseAuthorization(authz);
       const cred = parsed && credentials.get(parsed.ak);
       const bad = (why: string) =>
-        [401, apigError('APIGW.0301', `Incorrect IAM authentication information: ${why}`, requestId)] as [number, string];
+        [401, apigError('APIGW.0301', `Incorrect IAM authentication information: ${why}`, requestId)] as [
+          number,
+          string,
+        ];
       if (!parsed || !cred) return bad('verify aksk signature fail');
-      if (!parsed.signedHeaders.includes('host') || !parsed.signedHeaders.includes('x-sdk-date')) return bad('host and x-sdk-date must be signed');
+      if (!parsed.signedHeaders.includes('host') || !parsed.signedHeaders.includes('x-sdk-date'))
+        return bad('host and x-sdk-date must be signed');
       const date = parseSdkDate(req.headers['x-sdk-date'] as string | undefined);
       if (!Number.isFinite(date)) return bad('x-sdk-date is missing or not YYYYMMDDTHHmmssZ');
       if (Math.abs(now() - date) > skew) return bad('x-sdk-date expired');
-      if (!signatureMatches(expectedSignature(req, body, parsed, cred.sk), parsed.signature)) return bad('verify aksk signature fail');
+      if (!signatureMatches(expectedSignature(req, body, parsed, cred.sk), parsed.signature))
+        return bad('verify aksk signature fail');
       return { projects: cred.projects };
     }
     return [401, dbssError('DBSS.10020100', 'Token authentication failed.')];
@@ -297,14 +319,25 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const who = principalFor(req, body, requestId);
     if (Array.isArray(who)) return who;
     if (!/^[0-9a-fA-F]{32,64}$/.test(projectId)) {
-      return [400, dbssError('DBSS.10000001', 'Invalid request: project_id must be 32 to 64 hexadecimal characters.', [{ error_code: 'DBSS.10000001', error_msg: 'project_id is invalid' }])];
+      return [
+        400,
+        dbssError('DBSS.10000001', 'Invalid request: project_id must be 32 to 64 hexadecimal characters.', [
+          { error_code: 'DBSS.10000001', error_msg: 'project_id is invalid' },
+        ]),
+      ];
     }
     const xp = req.headers['x-project-id'];
-    const allowed = (who.projects === '*' || who.projects.includes(projectId)) && (xp === undefined || xp === projectId);
+    const allowed =
+      (who.projects === '*' || who.projects.includes(projectId)) && (xp === undefined || xp === projectId);
     if (!allowed || !buckets.has(projectId)) {
       return [
         403,
-        dbssError('DBSS.10020403', 'Permission denied: the caller may not read this project.', [{ error_code: 'DBSS.10020403', error_msg: 'no permission for dbss:audit:list on this project' }], randomBytes(48).toString('base64')),
+        dbssError(
+          'DBSS.10020403',
+          'Permission denied: the caller may not read this project.',
+          [{ error_code: 'DBSS.10020403', error_msg: 'no permission for dbss:audit:list on this project' }],
+          randomBytes(48).toString('base64'),
+        ),
       ];
     }
     let text = bodies.get(projectId);
@@ -316,29 +349,50 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   }
 
   function login(body: Buffer): [number, string, Record<string, string>?] {
-    const unauthorized = (message: string): [number, string] => [401, JSON.stringify({ error: { code: 401, message, title: 'Unauthorized' } })];
+    const unauthorized = (message: string): [number, string] => [
+      401,
+      JSON.stringify({ error: { code: 401, message, title: 'Unauthorized' } }),
+    ];
     let parsed: {
       auth?: {
-        identity?: { methods?: string[]; password?: { user?: { name?: string; password?: string; domain?: { name?: string } } } };
+        identity?: {
+          methods?: string[];
+          password?: { user?: { name?: string; password?: string; domain?: { name?: string } } };
+        };
         scope?: { project?: { id?: string; name?: string } };
       };
     };
     try {
       parsed = JSON.parse(body.toString('utf8'));
     } catch {
-      return [400, JSON.stringify({ error: { code: 400, message: 'The request body is not JSON.', title: 'Bad Request' } })];
+      return [
+        400,
+        JSON.stringify({ error: { code: 400, message: 'The request body is not JSON.', title: 'Bad Request' } }),
+      ];
     }
     const u = parsed.auth?.identity?.password?.user;
     if (!parsed.auth?.identity?.methods?.includes('password') || !u) {
-      return [400, JSON.stringify({ error: { code: 400, message: 'Only the password method is emulated.', title: 'Bad Request' } })];
+      return [
+        400,
+        JSON.stringify({
+          error: { code: 400, message: 'Only the password method is emulated.', title: 'Bad Request' },
+        }),
+      ];
     }
     const user = users.find((x) => x.name === u.name && x.domain === u.domain?.name);
     if (!user || user.password !== u.password) return unauthorized('The username or password is wrong.');
     const scope = parsed.auth.scope?.project;
     const projectId = scope?.id ?? Object.keys(PROJECT_NAMES).find((id) => PROJECT_NAMES[id] === scope?.name);
-    if (!projectId) return [400, JSON.stringify({ error: { code: 400, message: 'scope.project must name a known project by id or name.', title: 'Bad Request' } })];
+    if (!projectId)
+      return [
+        400,
+        JSON.stringify({
+          error: { code: 400, message: 'scope.project must name a known project by id or name.', title: 'Bad Request' },
+        }),
+      ];
     const projects = user.projects ?? demoProjects;
-    if (projects !== '*' && !projects.includes(projectId)) return unauthorized('The user has no role in the requested project.');
+    if (projects !== '*' && !projects.includes(projectId))
+      return unauthorized('The user has no role in the requested project.');
     const token = issueToken([projectId]);
     const expiresAt = (tokens.get(token) as TokenEntry).expiresAt;
     const payload = JSON.stringify({
@@ -383,7 +437,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       const status = f.status ?? 502;
       done(status);
       res.writeHead(status, { 'Content-Type': 'text/html', 'X-Request-Id': requestId, ...f.headers });
-      res.end(`<html><head><title>${status} Bad Gateway</title></head><body><center><h1>${status} Bad Gateway</h1></center><hr><center>nginx</center></body></html>`);
+      res.end(
+        `<html><head><title>${status} Bad Gateway</title></head><body><center><h1>${status} Bad Gateway</h1></center><hr><center>nginx</center></body></html>`,
+      );
       return;
     }
     if (f.malformedJson) {
@@ -449,7 +505,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return records;
     },
     get requestCount() {
-      return seq;
+      return received;
     },
     fault(fault, match = {}) {
       faults.push({ fault, match, remaining: match.times ?? Number.POSITIVE_INFINITY });
@@ -461,6 +517,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       faults = [];
       records = [];
       seq = 0;
+      received = 0;
     },
     setBuckets,
     issueToken,
@@ -500,7 +557,12 @@ function send(res: ServerResponse, status: number, body: string, requestId: stri
   res.end(body);
 }
 
-function dbssError(code: string, msg: string, details: { error_code: string; error_msg: string }[] = [], encoded?: string): string {
+function dbssError(
+  code: string,
+  msg: string,
+  details: { error_code: string; error_msg: string }[] = [],
+  encoded?: string,
+): string {
   return JSON.stringify({ error_code: code, error_msg: msg, details, encoded_authorization_message: encoded ?? null });
 }
 

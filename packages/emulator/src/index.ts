@@ -1,19 +1,27 @@
+export type { WireBucket } from './data.js';
 export {
-  startEmulator,
-  tokenFingerprint,
-  DEMO_TOKEN,
-  DEMO_AK,
-  DEMO_SK,
-  DEMO_USER,
-} from './emulator.js';
-export type { Emulator, EmulatorOptions, EmulatorUser, Fault, FaultMatch, Principal, RecordedRequest } from './emulator.js';
-export {
+  DEMO_BUCKETS,
   DEMO_PROJECT_ID,
   EMPTY_PROJECT_ID,
   FORBIDDEN_PROJECT_ID,
-  PROJECT_NAMES,
-  DEMO_BUCKETS,
-  MAX_BUCKETS,
   generateBuckets,
+  MAX_BUCKETS,
+  PROJECT_NAMES,
 } from './data.js';
-export type { WireBucket } from './data.js';
+export type {
+  Emulator,
+  EmulatorOptions,
+  EmulatorUser,
+  Fault,
+  FaultMatch,
+  Principal,
+  RecordedRequest,
+} from './emulator.js';
+export {
+  DEMO_AK,
+  DEMO_SK,
+  DEMO_TOKEN,
+  DEMO_USER,
+  startEmulator,
+  tokenFingerprint,
+} from './emulator.js';

@@ -41,12 +41,20 @@ export function expectedSignature(req: IncomingMessage, body: Buffer, auth: Pars
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
   const path = q === -1 ? raw : raw.slice(0, q);
-  let uri = path.split('/').map((seg) => enc(dec(seg))).join('/');
+  let uri = path
+    .split('/')
+    .map((seg) => enc(dec(seg)))
+    .join('/');
   if (!uri.endsWith('/')) uri += '/';
   const params = new URLSearchParams(q === -1 ? '' : raw.slice(q + 1));
   const keys = [...new Set(params.keys())].sort();
   const query = keys
-    .flatMap((k) => params.getAll(k).sort().map((v) => `${enc(k)}=${enc(v)}`))
+    .flatMap((k) =>
+      params
+        .getAll(k)
+        .sort()
+        .map((v) => `${enc(k)}=${enc(v)}`),
+    )
     .join('&');
   const headers = auth.signedHeaders
     .map((name) => {

@@ -30,7 +30,19 @@ export interface ResolvedConfig {
 
 /** Which name to print for each setting. */
 export type ConfigLabels = Record<
-  'region' | 'endpoint' | 'auth' | 'token' | 'ak' | 'sk' | 'user' | 'password' | 'domain' | 'iamEndpoint' | 'projectId' | 'timeoutMs' | 'maxRetries',
+  | 'region'
+  | 'endpoint'
+  | 'auth'
+  | 'token'
+  | 'ak'
+  | 'sk'
+  | 'user'
+  | 'password'
+  | 'domain'
+  | 'iamEndpoint'
+  | 'projectId'
+  | 'timeoutMs'
+  | 'maxRetries',
   string
 >;
 

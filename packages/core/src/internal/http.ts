@@ -29,16 +29,15 @@ export function createTransport(fetchImpl: FetchLike, defaultTimeoutMs: number, 
     async send(req) {
       const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
       if (req.signal?.aborted) throw new DbssAbortError({ cause: req.signal.reason });
-      const ctl = new AbortController();
-      const timer = setTimeout(() => ctl.abort(), timeoutMs);
-      const onAbort = () => ctl.abort();
-      req.signal?.addEventListener('abort', onAbort, { once: true });
+      // AbortSignal.timeout is one object and no listener: measurably cheaper than a controller + timer.
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
       try {
         const res = await fetchImpl(req.url, {
           method: req.method,
           headers: req.headers,
           body: req.body,
-          signal: ctl.signal,
+          signal,
           redirect: 'manual',
         });
         // The body is read under the same timer: a slowly dripped body is a timeout too.
@@ -48,13 +47,10 @@ export function createTransport(fetchImpl: FetchLike, defaultTimeoutMs: number, 
       } catch (err) {
         if (err instanceof DbssApiError) throw err;
         if (req.signal?.aborted) throw new DbssAbortError({ cause: req.signal.reason });
-        if (ctl.signal.aborted) throw new DbssTimeoutError(timeoutMs);
+        if (timeout.aborted) throw new DbssTimeoutError(timeoutMs);
         throw new DbssConnectionError(`Could not reach ${req.url.origin}: ${describeCause(err)}`, {
           cause: err,
         });
-      } finally {
-        clearTimeout(timer);
-        req.signal?.removeEventListener('abort', onAbort);
       }
     },
   };

@@ -2,7 +2,12 @@ import { signRequest } from '../../signer.js';
 import type { AuthRequest, AuthStrategy } from './types.js';
 
 /** AK/SK request signing (SDK-HMAC-SHA256), with X-Project-Id and, for temporary keys, X-Security-Token. */
-export function akskAuth(ak: string, sk: string, securityToken?: string, now: () => Date = () => new Date()): AuthStrategy {
+export function akskAuth(
+  ak: string,
+  sk: string,
+  securityToken?: string,
+  now: () => Date = () => new Date(),
+): AuthStrategy {
   return {
     type: 'aksk',
     secrets: securityToken ? [sk, securityToken] : [sk],

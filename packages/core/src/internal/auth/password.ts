@@ -24,7 +24,7 @@ interface CachedToken {
 const DAY = 24 * 60 * 60 * 1000;
 
 export function passwordAuth(opts: PasswordAuthOptions, http: HttpTransport): AuthStrategy & { logins: number } {
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? (() => Date.now());
   const renewBefore = opts.renewBeforeMs ?? 5 * 60 * 1000;
   const cache = new Map<string, CachedToken>();
   const inflight = new Map<string, Promise<CachedToken>>();
@@ -55,9 +55,7 @@ export function passwordAuth(opts: PasswordAuthOptions, http: HttpTransport): Au
 
   async function login(projectId: string): Promise<CachedToken> {
     strategy.logins++;
-    const project = opts.projectName
-      ? { name: opts.projectName, domain: { name: opts.domain } }
-      : { id: projectId };
+    const project = opts.projectName ? { name: opts.projectName, domain: { name: opts.domain } } : { id: projectId };
     const body = JSON.stringify({
       auth: {
         identity: {

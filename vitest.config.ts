@@ -1,0 +1,6 @@
+// Runs every package's tests in one vitest process (`pnpm vitest`); `pnpm test` runs them per package via turbo.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: { projects: ['packages/*', 'apps/*', 'examples/*'] },
+});
