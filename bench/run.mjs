@@ -4,11 +4,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const only = process.argv.slice(2);
-const benches = ['core.mjs', 'tui.mjs', 'gateway.mjs'].filter((b) => existsSync(fileURLToPath(new URL(b, import.meta.url))));
+const benches = ['core.mjs', 'tui.mjs', 'gateway.mjs'].filter((b) =>
+  existsSync(fileURLToPath(new URL(b, import.meta.url))),
+);
 let failed = 0;
 for (const b of benches) {
   if (only.length && !only.some((o) => b.startsWith(o))) continue;
-  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL(b, import.meta.url))], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL(b, import.meta.url))], {
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -1,0 +1,110 @@
+// Gateway configuration from the environment, validated at start-up; errors name the variable.
+import { configFromEnv, DBSS_REGIONS, DbssConfigError, type DbssRegion, type Env, isDbssRegion } from '@dbss-obs/core';
+import type { GatewayOptions } from './yoga.js';
+
+export interface GatewayConfig {
+  gateway: GatewayOptions;
+  port: number;
+  host: string;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+  drainDelayMs: number;
+  /** No upstream configured: run the embedded emulator. */
+  demo: boolean;
+  production: boolean;
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function fail(variable: string, message: string): never {
+  throw new DbssConfigError(`${variable} ${message}`, { variable });
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+    fail(name, `must be a whole number from ${min} to ${max} (got "${raw.slice(0, 40)}").`);
+  return Number(raw);
+}
+
+function bool(env: Env, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  fail(name, `must be true or false (got "${raw.slice(0, 20)}").`);
+}
+
+export function gatewayConfigFromEnv(env: Env): GatewayConfig {
+  const production = env.NODE_ENV === 'production';
+  const region = env.HUAWEICLOUD_SDK_REGION?.trim() || undefined;
+  const endpoint = env.DBSS_ENDPOINT?.trim() || undefined;
+  if (region && !isDbssRegion(region))
+    fail('HUAWEICLOUD_SDK_REGION', `"${region}" is not a DBSS region. Valid regions: ${DBSS_REGIONS.join(', ')}.`);
+  if (endpoint) {
+    try {
+      const u = new URL(endpoint);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+    } catch {
+      fail(
+        'DBSS_ENDPOINT',
+        `must be an http(s) URL such as https://dbss.cn-north-4.myhuaweicloud.com (got "${endpoint.slice(0, 80)}").`,
+      );
+    }
+  }
+  const demo = !region && !endpoint;
+  if (demo && production) {
+    fail(
+      'HUAWEICLOUD_SDK_REGION',
+      'or DBSS_ENDPOINT must be set when NODE_ENV=production (the embedded emulator is for demos only).',
+    );
+  }
+  const mode = (env.GATEWAY_AUTH_MODE?.trim() || 'token') as 'token' | 'aksk';
+  if (mode !== 'token' && mode !== 'aksk')
+    fail('GATEWAY_AUTH_MODE', `must be "token" or "aksk" (got "${String(mode).slice(0, 20)}").`);
+  let aksk: GatewayOptions['aksk'];
+  let apiKeys: string[] | undefined;
+  if (mode === 'aksk') {
+    const c = configFromEnv(env);
+    if (c.auth?.type !== 'aksk')
+      fail('HUAWEICLOUD_SDK_AK', 'and HUAWEICLOUD_SDK_SK are required when GATEWAY_AUTH_MODE=aksk.');
+    aksk = { ak: c.auth.ak, sk: c.auth.sk, securityToken: c.auth.securityToken };
+    apiKeys = (env.GATEWAY_API_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+    if (apiKeys.length === 0)
+      fail(
+        'GATEWAY_API_KEYS',
+        'must list at least one key (comma-separated) when GATEWAY_AUTH_MODE=aksk: callers must authenticate to the gateway.',
+      );
+    if (apiKeys.some((k) => k.length < 16)) fail('GATEWAY_API_KEYS', 'keys must be at least 16 characters.');
+  }
+  const logLevel = env.LOG_LEVEL?.trim() || 'info';
+  if (!LEVELS.includes(logLevel))
+    fail('LOG_LEVEL', `must be one of ${LEVELS.join(', ')} (got "${logLevel.slice(0, 20)}").`);
+  const graphiql = bool(env, 'GATEWAY_GRAPHIQL') ?? !production;
+  const origins = env.CORS_ORIGINS?.trim();
+  return {
+    gateway: {
+      mode,
+      endpoint,
+      region: region as DbssRegion | undefined,
+      timeoutMs: int(env, 'DBSS_TIMEOUT_MS', 10_000, 1, 600_000),
+      maxRetries: int(env, 'DBSS_MAX_RETRIES', 2, 0, 10),
+      cacheTtlMs: int(env, 'GATEWAY_CACHE_TTL_MS', 0, 0, 3_600_000),
+      aksk,
+      apiKeys,
+      graphiql,
+      corsOrigins: !origins || origins === '*' ? '*' : origins.split(',').map((o) => o.trim()),
+    },
+    port: int(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST?.trim() || '127.0.0.1',
+    logLevel,
+    shutdownTimeoutMs: int(env, 'GATEWAY_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    drainDelayMs: int(env, 'GATEWAY_DRAIN_DELAY_MS', 0, 0, 600_000),
+    demo,
+    production,
+  };
+}

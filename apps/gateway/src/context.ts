@@ -1,0 +1,26 @@
+import type { Upstream } from './upstream.js';
+
+/** Filled in while a request runs; read by the access log and metrics once it ends. */
+export interface RequestTrace {
+  requestId: string;
+  start: number;
+  operationName?: string;
+  /** Root fields of the executed operation, checked against the schema (safe as a metric label). */
+  operation?: string;
+  /** `OK` or the first error's extensions.code. */
+  result?: string;
+  upstreamStatus?: number;
+  upstreamRequestId?: string;
+}
+
+/** Per-request values handed to Yoga as the server context. */
+export interface ServerContext {
+  trace: RequestTrace;
+}
+
+export interface GatewayContext extends ServerContext {
+  request: Request;
+  upstream: Upstream;
+  /** Caller credential: the IAM token (token mode) or the gateway API-key id (AK/SK mode). */
+  credential: { token?: string; callerId?: string } | undefined;
+}

@@ -1,0 +1,10 @@
+export type { GatewayConfig } from './config.js';
+export { gatewayConfigFromEnv } from './config.js';
+export type { GatewayErrorCode, UpstreamInfo } from './errors.js';
+export { gatewayError, toGraphQLError } from './errors.js';
+export type { GatewayMetrics } from './metrics.js';
+export { createMetrics } from './metrics.js';
+export type { GatewayServer, ServerOptions } from './server.js';
+export { startGatewayServer } from './server.js';
+export type { Gateway, GatewayOptions } from './yoga.js';
+export { createGateway, DEFAULT_QUERY, typeDefs } from './yoga.js';

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import { isDbssError } from '@dbss-obs/core';
+// dbss-obs-gateway: read the environment, start (the embedded emulator in demo mode and) the server.
+import { DEMO_PROJECT_ID, DEMO_TOKEN, startEmulator } from '@dbss-obs/emulator';
+import { pino } from 'pino';
+import { gatewayConfigFromEnv } from './config.js';
+import { startGatewayServer } from './server.js';
+import { createGateway } from './yoga.js';
+
+async function main(): Promise<number> {
+  let cfg: ReturnType<typeof gatewayConfigFromEnv>;
+  try {
+    cfg = gatewayConfigFromEnv(process.env);
+  } catch (err) {
+    process.stderr.write(`dbss-obs-gateway: ${isDbssError(err) ? err.message : String(err)}\n`);
+    return 2;
+  }
+  const logger = pino({
+    level: cfg.logLevel,
+    base: { service: 'dbss-obs-gateway' },
+    redact: { paths: ['*.authorization', '*.token', '*.sk', '*.password', '*["x-auth-token"]'], censor: '[REDACTED]' },
+  });
+  const emulator = cfg.demo ? await startEmulator({ port: 0 }) : undefined;
+  if (emulator) {
+    cfg.gateway.endpoint = emulator.url;
+    if (cfg.gateway.graphiql !== false) cfg.gateway.graphiql = { headers: { 'X-Auth-Token': DEMO_TOKEN } };
+  }
+  const gateway = createGateway(cfg.gateway);
+  let server: Awaited<ReturnType<typeof startGatewayServer>>;
+  try {
+    server = await startGatewayServer(gateway, {
+      port: cfg.port,
+      host: cfg.host,
+      logger,
+      shutdownTimeoutMs: cfg.shutdownTimeoutMs,
+      drainDelayMs: cfg.drainDelayMs,
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    process.stderr.write(
+      `dbss-obs-gateway: cannot listen on ${cfg.host}:${cfg.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use; set PORT to another port' : e.message}\n`,
+    );
+    await emulator?.close();
+    return 2;
+  }
+  const gql = `${server.url}/graphql`;
+  if (emulator) {
+    const body = JSON.stringify({ query: `{ obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName location } }` });
+    process.stderr.write(
+      [
+        `DEMO MODE: neither HUAWEICLOUD_SDK_REGION nor DBSS_ENDPOINT is set, so the embedded DBSS emulator (${emulator.url}) answers.`,
+        `GraphiQL:  ${gql}   (the demo token is already in its Headers tab)`,
+        `Token:     ${DEMO_TOKEN}`,
+        `Project:   ${DEMO_PROJECT_ID}`,
+        `Query:     { obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName location } }`,
+        `curl:      curl -s ${gql} -H 'Content-Type: application/json' -H 'X-Auth-Token: ${DEMO_TOKEN}' -d '${body}'`,
+        `Stop with Ctrl-C. Health: ${server.url}/health  Ready: ${server.url}/ready  Metrics: ${server.url}/metrics`,
+        '',
+      ].join('\n'),
+    );
+  } else {
+    const target = cfg.gateway.endpoint ?? `https://dbss.${cfg.gateway.region}.myhuaweicloud.com`;
+    process.stderr.write(`dbss-obs-gateway listening on ${gql} (DBSS: ${target}, auth mode: ${gateway.mode})\n`);
+  }
+  logger.info({ url: gql, demo: !!emulator, mode: gateway.mode }, 'listening');
+
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'draining');
+      void server.shutdown().then(async (clean) => {
+        await emulator?.close();
+        logger.info({ clean }, 'stopped');
+        resolve(0);
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`dbss-obs-gateway: ${isDbssError(err) ? err.message : 'unexpected failure'}\n`);
+    process.exit(1);
+  },
+);

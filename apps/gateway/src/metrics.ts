@@ -1,0 +1,61 @@
+// Prometheus metrics. Labels come from bounded sets only: never a caller's text.
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+export interface GatewayMetrics {
+  registry: Registry;
+  observeRequest(operation: string, result: string, seconds: number): void;
+  observeUpstream(status: string, seconds: number): void;
+  coalesced(): void;
+}
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'dbss_gateway_' });
+  const requests = new Counter({
+    name: 'dbss_gateway_requests_total',
+    help: 'GraphQL requests by operation (root fields) and result code',
+    labelNames: ['operation', 'result'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'dbss_gateway_request_duration_seconds',
+    help: 'GraphQL request duration by operation and result code',
+    labelNames: ['operation', 'result'],
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const upstream = new Counter({
+    name: 'dbss_gateway_upstream_requests_total',
+    help: 'HTTP attempts to DBSS by status (or timeout/error)',
+    labelNames: ['status'],
+    registers: [registry],
+  });
+  const upstreamDuration = new Histogram({
+    name: 'dbss_gateway_upstream_request_duration_seconds',
+    help: 'Duration of HTTP attempts to DBSS by status',
+    labelNames: ['status'],
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const coalesced = new Counter({
+    name: 'dbss_gateway_upstream_coalesced_total',
+    help: 'Calls that shared an identical upstream call already in flight',
+    registers: [registry],
+  });
+  return {
+    registry,
+    observeRequest(operation, result, seconds) {
+      requests.inc({ operation, result });
+      duration.observe({ operation, result }, seconds);
+    },
+    observeUpstream(status, seconds) {
+      upstream.inc({ status });
+      upstreamDuration.observe({ status }, seconds);
+    },
+    coalesced() {
+      coalesced.inc();
+    },
+  };
+}

@@ -1,0 +1,192 @@
+// The real server on port 0 against the emulator: forwarding, coalescing, operations, drain, secrets.
+import { DEMO_PROJECT_ID, DEMO_TOKEN, type Emulator, startEmulator, tokenFingerprint } from '@dbss-obs/emulator';
+import { serverAudits } from 'graphql-http';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGateway, type GatewayServer, startGatewayServer } from '../src/index.js';
+import { captureLogger, gql, QUERY } from './helpers.js';
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterAll(() => emu.close());
+beforeEach(() => emu.reset());
+
+let servers: GatewayServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.shutdown()));
+  servers = [];
+});
+
+async function start(opts: Parameters<typeof createGateway>[0] = {}, serverOpts: { drainDelayMs?: number } = {}) {
+  const cap = captureLogger();
+  const gateway = createGateway({ endpoint: emu.url, maxRetries: 0, ...opts });
+  const server = await startGatewayServer(gateway, { port: 0, logger: cap.logger, ...serverOpts });
+  servers.push(server);
+  return { server, gateway, url: `${server.url}/graphql`, ...cap };
+}
+
+const call = (url: string, token?: string, projectId = DEMO_PROJECT_ID) =>
+  gql(fetch, url, { projectId }, token ? { 'X-Auth-Token': token } : {});
+
+describe('over real HTTP', () => {
+  it('forwards the caller token to DBSS (read from the emulator record)', async () => {
+    const { url } = await start();
+    const token = emu.issueToken();
+    const { body } = await call(url, token);
+    expect(body.data?.obsBuckets?.length).toBeGreaterThan(0);
+    expect(emu.requests).toHaveLength(1);
+    expect(emu.requests[0]?.auth).toEqual({ type: 'token', tokenFingerprint: tokenFingerprint(token) });
+  });
+
+  it('makes 100 concurrent identical queries into 1 upstream call; two tokens into 2', async () => {
+    const { url, server } = await start();
+    emu.fault({ delayMs: 300 }, { times: 5 });
+    const results = await Promise.all(Array.from({ length: 100 }, () => call(url, DEMO_TOKEN)));
+    expect(results.every((r) => r.body.data?.obsBuckets?.length === 12)).toBe(true);
+    expect(emu.requestCount).toBe(1);
+
+    emu.reset();
+    emu.fault({ delayMs: 300 }, { times: 5 });
+    const other = emu.issueToken();
+    const mixed = await Promise.all(Array.from({ length: 100 }, (_, i) => call(url, i % 2 ? other : DEMO_TOKEN)));
+    expect(mixed.every((r) => r.body.data?.obsBuckets?.length === 12)).toBe(true);
+    expect(emu.requestCount).toBe(2);
+    const fps = new Set(emu.requests.map((r) => r.auth.tokenFingerprint));
+    expect(fps).toEqual(new Set([tokenFingerprint(DEMO_TOKEN), tokenFingerprint(other)]));
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    // 99 joined the first call, 98 joined the two calls of the second round.
+    expect(metrics).toContain('dbss_gateway_upstream_coalesced_total 197');
+  });
+
+  it('a TTL cache, when enabled, answers repeat calls without DBSS', async () => {
+    const { url } = await start({ cacheTtlMs: 60_000 });
+    await call(url, DEMO_TOKEN);
+    await call(url, DEMO_TOKEN);
+    expect(emu.requestCount).toBe(1);
+    const other = emu.issueToken();
+    await call(url, other);
+    expect(emu.requestCount).toBe(2);
+  });
+
+  it('serves /health, /ready and Prometheus /metrics without user input in labels', async () => {
+    const { server, url } = await start();
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+    await gql(
+      fetch,
+      url,
+      { projectId: DEMO_PROJECT_ID },
+      { 'X-Auth-Token': DEMO_TOKEN },
+      `query EvilName_${'x'.repeat(20)} { obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName } }`,
+    );
+    await call(url, 'MIIwrong-token-for-metrics-test-0000000');
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain('dbss_gateway_requests_total{operation="query obsBuckets",result="OK"}');
+    expect(text).toContain('dbss_gateway_requests_total{operation="query obsBuckets",result="UNAUTHENTICATED"}');
+    expect(text).toContain('dbss_gateway_upstream_requests_total{status="401"}');
+    expect(text).toContain('dbss_gateway_request_duration_seconds_bucket');
+    expect(text).not.toContain('EvilName');
+    expect(text).not.toContain('MIIwrong');
+  });
+
+  it('logs one JSON line per request with ids, result and upstream status, and never a token', async () => {
+    const { url, lines } = await start();
+    const secret = 'MIIsecret-token-that-must-not-be-logged-0001';
+    await call(url, DEMO_TOKEN);
+    await call(url, secret);
+    await fetch(url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Bearer ${secret}`,
+        'X-Request-Id': 'caller-req-1',
+      },
+      body: JSON.stringify({ query: QUERY, variables: { projectId: DEMO_PROJECT_ID } }),
+    });
+    const reqs = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+    expect(reqs).toHaveLength(3);
+    expect(reqs[0]).toMatchObject({ operationName: 'Buckets', result: 'OK', upstreamStatus: 200, status: 200 });
+    expect(reqs[0].upstreamRequestId).toMatch(/^[0-9a-f]{32}$/);
+    expect(typeof reqs[0].durationMs).toBe('number');
+    expect(reqs[1]).toMatchObject({ result: 'UNAUTHENTICATED', upstreamStatus: 401 });
+    expect(reqs[2].requestId).toBe('caller-req-1');
+    expect(lines.join('\n')).not.toContain(secret);
+    expect(lines.join('\n')).not.toContain(DEMO_TOKEN);
+  });
+
+  it('answers CORS preflight allowing X-Auth-Token', async () => {
+    const { url } = await start();
+    const res = await fetch(url, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://console.example.com',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'x-auth-token,content-type',
+      },
+    });
+    expect(res.status).toBeLessThan(300);
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-auth-token');
+  });
+
+  it('serves GraphiQL when enabled and not when disabled', async () => {
+    const on = await start();
+    const page = await fetch(on.url, { headers: { Accept: 'text/html' } });
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('GraphiQL');
+    const off = await start({ graphiql: false });
+    const res = await fetch(off.url, { headers: { Accept: 'text/html' } });
+    expect(await res.text()).not.toContain('GraphiQL');
+  });
+
+  it('in AK/SK mode signs with the gateway keys and refuses callers without a gateway key', async () => {
+    const { DEMO_AK, DEMO_SK } = await import('@dbss-obs/emulator');
+    const apiKey = 'gateway-api-key-0123456789';
+    const { url } = await start({ mode: 'aksk', aksk: { ak: DEMO_AK, sk: DEMO_SK }, apiKeys: [apiKey] });
+    const anon = await call(url);
+    expect(anon.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const forged = await call(url, DEMO_TOKEN); // an IAM token is not a gateway key
+    expect(forged.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(emu.requestCount).toBe(0);
+    const ok = await gql(fetch, url, { projectId: DEMO_PROJECT_ID }, { Authorization: `Bearer ${apiKey}` });
+    expect(ok.body.data?.obsBuckets).toHaveLength(12);
+    expect(emu.requests[0]?.auth).toEqual({ type: 'aksk', ak: DEMO_AK });
+    expect(() => createGateway({ mode: 'aksk', aksk: { ak: DEMO_AK, sk: DEMO_SK } })).toThrow(/API key/);
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('under load: /ready turns 503, in-flight requests all finish, then the server closes', async () => {
+    const { server, url } = await start({}, { drainDelayMs: 300 });
+    emu.fault({ delayMs: 500 });
+    const tokens = Array.from({ length: 40 }, () => emu.issueToken());
+    const inflight = tokens.map((t) => call(url, t));
+    await new Promise((r) => setTimeout(r, 150));
+    const stopped = server.shutdown();
+    const ready = await fetch(`${server.url}/ready`);
+    expect(ready.status).toBe(503);
+    const results = await Promise.all(inflight);
+    expect(results.every((r) => r.status === 200 && r.body.data?.obsBuckets?.length === 12)).toBe(true);
+    expect(await stopped).toBe(true);
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+  });
+});
+
+describe('GraphQL over HTTP audits (graphql-http)', () => {
+  it('passes every MUST and SHOULD', async () => {
+    const { url } = await start();
+    const failures: string[] = [];
+    let count = 0;
+    for (const audit of serverAudits({
+      url,
+      fetchFn: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
+    })) {
+      if (!audit.name.startsWith('MUST') && !audit.name.startsWith('SHOULD')) continue;
+      count++;
+      const result = await audit.fn();
+      if (result.status !== 'ok') failures.push(`${audit.name}: ${result.reason}`);
+    }
+    expect(count).toBeGreaterThan(30);
+    expect(failures).toEqual([]);
+  });
+});

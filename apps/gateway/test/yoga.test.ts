@@ -1,0 +1,157 @@
+// In-process (yoga.fetch): schema, validation, limits and every error code, with the emulator upstream.
+
+import { DbssValidationError } from '@dbss-obs/core';
+import {
+  DEMO_BUCKETS,
+  DEMO_PROJECT_ID,
+  DEMO_TOKEN,
+  type Emulator,
+  FORBIDDEN_PROJECT_ID,
+  startEmulator,
+} from '@dbss-obs/emulator';
+import { buildSchema, type GraphQLObjectType } from 'graphql';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGateway, toGraphQLError, typeDefs } from '../src/index.js';
+import { gql } from './helpers.js';
+
+let emu: Emulator;
+let gateway: ReturnType<typeof createGateway>;
+beforeAll(async () => {
+  emu = await startEmulator();
+  gateway = createGateway({ endpoint: emu.url, timeoutMs: 300, maxRetries: 0 });
+});
+afterAll(() => emu.close());
+beforeEach(() => emu.reset());
+
+const call = (
+  variables: Record<string, unknown>,
+  headers: Record<string, string> = { 'X-Auth-Token': DEMO_TOKEN },
+  query?: string,
+) => gql((u, i) => gateway.yoga.fetch(u, i), 'http://yoga/graphql', variables, headers, query);
+
+describe('schema', () => {
+  it('has a description on every type, field and argument', () => {
+    const schema = buildSchema(typeDefs);
+    for (const name of ['Query', 'ObsBucket']) {
+      const type = schema.getType(name) as GraphQLObjectType;
+      expect(type.description, name).toBeTruthy();
+      for (const field of Object.values(type.getFields())) {
+        expect(field.description, `${name}.${field.name}`).toBeTruthy();
+        for (const arg of field.args) expect(arg.description, `${name}.${field.name}(${arg.name})`).toBeTruthy();
+      }
+    }
+  });
+
+  it('serves obsBuckets with the caller token', async () => {
+    const { body } = await call({ projectId: DEMO_PROJECT_ID });
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.obsBuckets).toEqual(
+      DEMO_BUCKETS.map((b) => ({ bucketName: b.bucket_name, location: b.location })),
+    );
+  });
+
+  it('accepts Authorization: Bearer as the token', async () => {
+    const { body } = await call({ projectId: DEMO_PROJECT_ID }, { Authorization: `Bearer ${DEMO_TOKEN}` });
+    expect(body.data?.obsBuckets).toHaveLength(DEMO_BUCKETS.length);
+  });
+});
+
+describe('no upstream call for a bad request', () => {
+  it('UNAUTHENTICATED without a token', async () => {
+    const { body } = await call({ projectId: DEMO_PROJECT_ID }, {});
+    expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(emu.requestCount).toBe(0);
+  });
+
+  it.each([['short'], [`${DEMO_PROJECT_ID}/../x`], ['a'.repeat(65)]])(
+    'BAD_USER_INPUT for projectId %s',
+    async (projectId) => {
+      const { body } = await call({ projectId });
+      expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(emu.requestCount).toBe(0);
+    },
+  );
+
+  it('BAD_USER_INPUT for an unknown region, and a caller-chosen host is impossible', async () => {
+    for (const region of ['mars-1', 'evil.example.com/', 'cn-north-7']) {
+      const { body } = await call({ projectId: DEMO_PROJECT_ID, region });
+      expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+    expect(emu.requestCount).toBe(0);
+  });
+
+  it('rejects a query with too many aliases before any upstream call', async () => {
+    const aliases = Array.from(
+      { length: 6 },
+      (_, i) => `a${i}: obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName }`,
+    ).join(' ');
+    const { body } = await call({}, { 'X-Auth-Token': DEMO_TOKEN }, `{ ${aliases} }`);
+    expect(body.errors?.[0]?.message).toMatch(/alias/i);
+    expect(emu.requestCount).toBe(0);
+  });
+
+  it('allows a few aliases (5 calls at most)', async () => {
+    const aliases = Array.from(
+      { length: 3 },
+      (_, i) => `a${i}: obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName }`,
+    ).join(' ');
+    const { body } = await call({}, { 'X-Auth-Token': DEMO_TOKEN }, `{ ${aliases} }`);
+    expect(body.errors).toBeUndefined();
+  });
+
+  it('rejects an over-long document', async () => {
+    const fields = Array.from({ length: 500 }, () => 'bucketName').join(' ');
+    const { body } = await call(
+      {},
+      { 'X-Auth-Token': DEMO_TOKEN },
+      `{ obsBuckets(projectId: "${DEMO_PROJECT_ID}") { ${fields} } }`,
+    );
+    expect(body.errors?.[0]?.message).toMatch(/token/i);
+    expect(emu.requestCount).toBe(0);
+  });
+});
+
+describe('upstream failures map to extensions.code', () => {
+  const cases: [string, Parameters<Emulator['fault']>[0], string, number | undefined][] = [
+    ['401', { status: 401 }, 'UNAUTHENTICATED', 401],
+    ['403', { status: 403 }, 'FORBIDDEN', 403],
+    ['400', { status: 400 }, 'UPSTREAM_BAD_REQUEST', 400],
+    ['500', { status: 500 }, 'UPSTREAM_ERROR', 500],
+    ['non-JSON 502', { nonJson: true }, 'UPSTREAM_ERROR', 502],
+    ['malformed JSON', { malformedJson: true }, 'UPSTREAM_ERROR', 200],
+    ['delay', { delayMs: 1000 }, 'UPSTREAM_TIMEOUT', undefined],
+    ['reset', { reset: true }, 'UPSTREAM_UNAVAILABLE', undefined],
+  ];
+  it.each(cases)('%s → %s', async (_, fault, code, status) => {
+    emu.fault(fault);
+    const { body } = await call({ projectId: DEMO_PROJECT_ID });
+    const ext = body.errors?.[0]?.extensions;
+    expect(ext?.code).toBe(code);
+    if (status === undefined) expect(ext?.upstream).toBeUndefined();
+    else {
+      expect(ext?.upstream?.status).toBe(status);
+      expect(ext?.upstream?.requestId).toBe(emu.requests[0]?.requestId);
+    }
+  });
+
+  it('a real 403 carries the DBSS error code and message', async () => {
+    const { body } = await call({ projectId: FORBIDDEN_PROJECT_ID });
+    expect(body.errors?.[0]?.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      upstream: { status: 403, errorCode: 'DBSS.10020403', errorMsg: expect.any(String) },
+    });
+  });
+});
+
+describe('toGraphQLError', () => {
+  it('leaves unknown errors alone so Yoga masks them', () => {
+    const err = new Error('database password is hunter2');
+    expect(toGraphQLError(err)).toBe(err);
+  });
+
+  it('maps a validation error from core to BAD_USER_INPUT', () => {
+    expect(
+      (toGraphQLError(new DbssValidationError('x', { field: 'projectId' })) as { extensions: unknown }).extensions,
+    ).toEqual({ code: 'BAD_USER_INPUT' });
+  });
+});
