@@ -1,0 +1,202 @@
+// obs-pick: fetch the buckets, decide what can be decided without a terminal, else draw the picker.
+import { openSync } from 'node:fs';
+import { ReadStream, WriteStream } from 'node:tty';
+import { parseArgs } from 'node:util';
+import { DBSS_REGIONS, DbssClient, isDbssRegion, isValidProjectId, type ObsBucket } from '@dbss-obs/core';
+import { describeError, EXIT, errorLine } from './errors.js';
+import { filterItems, toItems } from './filter.js';
+
+export const HELP = `obs-pick: pick an OBS bucket that DBSS may back audit logs up into
+
+Usage: obs-pick [options]
+  --project-id ID   project to list (default: $HUAWEICLOUD_SDK_PROJECT_ID)
+  --region R        DBSS region, e.g. cn-north-4 (default: $HUAWEICLOUD_SDK_REGION)
+  --endpoint URL    DBSS base URL, overrides the region (default: $DBSS_ENDPOINT)
+  --query Q         start with this filter (terms match name or location)
+  --select-1        print the only match without drawing
+  --exit-0          exit 1 at once when nothing matches
+  --list            print every (matching) bucket, one per line, and exit
+  --json            print {"bucket_name","location"} (with --list: a JSON array)
+  --no-color        no colours (also: NO_COLOR=1)
+  -h, --help        this text
+  -V, --version     the version
+
+Keys: ↑/↓ Ctrl-P/Ctrl-N PgUp/PgDn Home/End move · Enter select · Esc/Ctrl-C cancel
+      type to filter · Backspace · Ctrl-U clear · r retry after an error
+
+Environment: HUAWEICLOUD_SDK_REGION DBSS_ENDPOINT HUAWEICLOUD_SDK_PROJECT_ID
+  HUAWEICLOUD_AUTH_TOKEN | HUAWEICLOUD_SDK_AK HUAWEICLOUD_SDK_SK [HUAWEICLOUD_SDK_SECURITY_TOKEN]
+  | HUAWEICLOUD_IAM_USER HUAWEICLOUD_IAM_PASSWORD HUAWEICLOUD_IAM_DOMAIN [HUAWEICLOUD_SDK_IAM_ENDPOINT]
+  DBSS_TIMEOUT_MS DBSS_MAX_RETRIES NO_COLOR
+
+Exit: 0 chosen · 1 nothing to choose · 2 usage, configuration or no terminal
+      3 authentication or permission refused · 4 upstream or network failure · 130 cancelled
+
+Examples:
+  bucket=$(obs-pick --region cn-north-4)
+  obs-pick --list --json | jq -r '.[].bucket_name'
+  obs-pick --query backup --select-1 --exit-0`;
+
+export interface Io {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+const VERSION = '0.1.0';
+
+function usage(io: Io, message: string): number {
+  io.stderr.write(`obs-pick: ${message}\nRun obs-pick --help for usage.\n`);
+  return EXIT.usage;
+}
+
+function output(b: ObsBucket, json: boolean): string {
+  return json ? JSON.stringify({ bucket_name: b.bucketName, location: b.location }) : b.bucketName;
+}
+
+/** A terminal to read keys from and draw on: stdin + stderr when both are terminals, else /dev/tty. */
+function openTerminal(io: Io): { input: ReadStream; output: WriteStream } | undefined {
+  if (io.stdin.isTTY && io.stderr.isTTY) return { input: io.stdin as ReadStream, output: io.stderr as WriteStream };
+  try {
+    const fd = openSync('/dev/tty', 'r+');
+    return { input: new ReadStream(fd), output: new WriteStream(fd) };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function main(io: Io): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: io.argv,
+      options: {
+        'project-id': { type: 'string' },
+        region: { type: 'string' },
+        endpoint: { type: 'string' },
+        query: { type: 'string' },
+        'select-1': { type: 'boolean' },
+        'exit-0': { type: 'boolean' },
+        list: { type: 'boolean' },
+        json: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    return usage(io, (err as Error).message.split('\n')[0] ?? 'bad arguments');
+  }
+  if (values.help) {
+    io.stdout.write(`${HELP}\n`);
+    return EXIT.chosen;
+  }
+  if (values.version) {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT.chosen;
+  }
+
+  // Everything is checked before any I/O.
+  const projectId = (values['project-id'] as string | undefined) ?? io.env.HUAWEICLOUD_SDK_PROJECT_ID;
+  if (!projectId) return usage(io, 'no project: pass --project-id ID or set HUAWEICLOUD_SDK_PROJECT_ID.');
+  if (!isValidProjectId(projectId)) {
+    const from = values['project-id'] ? '--project-id' : 'HUAWEICLOUD_SDK_PROJECT_ID';
+    return usage(io, `${from} must be 32 to 64 letters and digits (got "${String(projectId).slice(0, 70)}").`);
+  }
+  const region = values.region as string | undefined;
+  if (region !== undefined && !isDbssRegion(region)) {
+    return usage(io, `--region "${region}" is not a DBSS region. Valid regions: ${DBSS_REGIONS.join(', ')}.`);
+  }
+  const endpoint = values.endpoint as string | undefined;
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint))
+    return usage(io, `--endpoint must be an http(s) URL (got "${endpoint}").`);
+  let client: DbssClient;
+  try {
+    client = DbssClient.fromEnv(io.env, { region, endpoint, projectId });
+  } catch (err) {
+    io.stderr.write(`${errorLine(describeError(err))}\n`);
+    return EXIT.usage;
+  }
+
+  const query = (values.query as string | undefined) ?? '';
+  const json = !!values.json;
+  const noColor = !!values['no-color'] || !!io.env.NO_COLOR;
+  const load = () => client.listObsBuckets({ projectId });
+  const matching = (buckets: readonly ObsBucket[]) => {
+    const items = toItems(buckets);
+    return Array.from(filterItems(items, query), (i) => items[i] as ObsBucket);
+  };
+  const fail = (err: unknown) => {
+    const e = describeError(err);
+    io.stderr.write(`${errorLine(e)}\n`);
+    return e.exitCode;
+  };
+
+  if (values.list) {
+    let rows: ObsBucket[];
+    try {
+      rows = matching(await load());
+    } catch (err) {
+      return fail(err);
+    }
+    if (json)
+      io.stdout.write(`${JSON.stringify(rows.map((b) => ({ bucket_name: b.bucketName, location: b.location })))}\n`);
+    else if (rows.length) io.stdout.write(`${rows.map((b) => b.bucketName).join('\n')}\n`);
+    return rows.length ? EXIT.chosen : EXIT.nothing;
+  }
+
+  // --select-1 and --exit-0 are decided on the fetched list, before a terminal is needed.
+  let prefetched: readonly ObsBucket[] | undefined;
+  if (values['select-1'] || values['exit-0']) {
+    try {
+      prefetched = await load();
+    } catch (err) {
+      return fail(err);
+    }
+    const rows = matching(prefetched);
+    if (rows.length === 0 && values['exit-0']) {
+      io.stderr.write(`obs-pick: nothing to choose${query ? ` for "${query}"` : ''}.\n`);
+      return EXIT.nothing;
+    }
+    if (rows.length === 1 && values['select-1']) {
+      io.stdout.write(`${output(rows[0] as ObsBucket, json)}\n`);
+      return EXIT.chosen;
+    }
+  }
+
+  const term = openTerminal(io);
+  if (!term) {
+    return usage(
+      io,
+      'no terminal to draw the picker on. In scripts use --list (every bucket) or --select-1 (the only match).',
+    );
+  }
+  // Colour follows the terminal we draw on, not stdout (which is often a pipe: bucket=$(obs-pick)).
+  if (noColor) io.env.FORCE_COLOR = '0';
+  else if (io.env.FORCE_COLOR === undefined)
+    io.env.FORCE_COLOR = String(Math.max(1, (Math.log2(term.output.getColorDepth()) / 2) | 0));
+  const { pick } = await import('./pick.js');
+  const result = await pick({
+    load,
+    buckets: prefetched,
+    query,
+    noColor,
+    projectId,
+    stdin: term.input,
+    output: term.output,
+  });
+  if (term.input !== io.stdin) term.input.destroy();
+  if (result.kind === 'chosen') {
+    io.stdout.write(`${output(result.bucket, json)}\n`);
+    return EXIT.chosen;
+  }
+  if (result.kind === 'failed') {
+    io.stderr.write(`${errorLine(result.error)}\n`);
+    return result.error.exitCode;
+  }
+  return EXIT.cancelled;
+}

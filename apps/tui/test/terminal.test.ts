@@ -1,0 +1,273 @@
+// Whole-process tests: the shipped bin in a real terminal (tmux) against the emulator.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_PROJECT_ID, DEMO_TOKEN, EMPTY_PROJECT_ID, type Emulator, startEmulator } from '@dbss-obs/emulator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '../dist/obs-pick.js');
+const SOCKET = `obs-pick-test-${process.pid}`;
+const dir = mkdtempSync(join(tmpdir(), 'obs-pick-'));
+let emu: Emulator;
+let n = 0;
+
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterAll(async () => {
+  try {
+    tmux('kill-server');
+  } catch {
+    // no server left
+  }
+  await emu.close();
+});
+beforeEach(() => emu.reset());
+
+interface Session {
+  name: string;
+  screen(): string;
+  keys(...keys: string[]): void;
+  waitFor(text: string | RegExp): Promise<string>;
+  result(): Promise<{ code: number; stdout: string; sttySame: boolean }>;
+}
+
+/** Runs `obs-pick args` in a fresh tmux window: stdout captured as by $(…), exit code and tty state saved. */
+function run(args: string, env: Record<string, string> = {}): Session {
+  const name = `s${++n}`;
+  const result = join(dir, `${name}.out`);
+  const vars = {
+    DBSS_ENDPOINT: emu.url,
+    HUAWEICLOUD_AUTH_TOKEN: DEMO_TOKEN,
+    HUAWEICLOUD_SDK_PROJECT_ID: DEMO_PROJECT_ID,
+    DBSS_MAX_RETRIES: '0',
+    TERM: 'xterm-256color',
+    ...env,
+  };
+  const assign = Object.entries(vars)
+    .map(([k, v]) => `${k}=${q(v)}`)
+    .join(' ');
+  // Ink draws nothing interactive when CI is set; a picker in a real terminal must not see it.
+  const script = `before=$(stty -g); out=$(env -u CI -u CONTINUOUS_INTEGRATION ${assign} ${q(process.execPath)} ${q(BIN)} ${args}); code=$?; after=$(stty -g); same=0; [ "$before" = "$after" ] && same=1; printf '%s\\n%s\\n%s' "$code" "$same" "$out" > ${q(`${result}.tmp`)}; mv ${q(`${result}.tmp`)} ${q(result)}; sleep 60`;
+  tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30', `bash --norc -c ${q(script)}`);
+  const screen = () => tmux('capture-pane', '-p', '-t', name);
+  return {
+    name,
+    screen,
+    keys: (...keys) => {
+      tmux('send-keys', '-t', name, ...keys);
+    },
+    async waitFor(text) {
+      for (let i = 0; i < 200; i++) {
+        const s = screen();
+        if (typeof text === 'string' ? s.includes(text) : text.test(s)) return s;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`screen never showed ${text}:\n${screen()}`);
+    },
+    async result() {
+      for (let i = 0; i < 300 && !existsSync(result); i++) await new Promise((r) => setTimeout(r, 50));
+      const [code, same, ...out] = readFileSync(result, 'utf8').split('\n');
+      tmux('kill-session', '-t', name);
+      return { code: Number(code), sttySame: same === '1', stdout: out.join('\n') };
+    },
+  };
+}
+
+describe('obs-pick in a real terminal', () => {
+  it('Down then Enter prints the second bucket, only it, on stdout', async () => {
+    const s = run('');
+    await s.waitFor('12/12');
+    s.keys('Down');
+    await s.waitFor(/▌ hk-audit-logs/);
+    s.keys('Enter');
+    expect(await s.result()).toEqual({ code: 0, stdout: 'hk-audit-logs', sttySame: true });
+  });
+
+  it('typing a filter then Enter prints the match; --json prints the API field names', async () => {
+    const s = run('--json');
+    await s.waitFor('12/12');
+    s.keys('-l', 'risk-rep');
+    await s.waitFor('1/12');
+    s.keys('Enter');
+    const r = await s.result();
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ bucket_name: 'sh-risk-reports-2026', location: 'cn-east-3' });
+  });
+
+  it('Esc exits 130 and leaves the terminal as it found it', async () => {
+    const s = run('');
+    await s.waitFor('12/12');
+    s.keys('Escape');
+    expect(await s.result()).toEqual({ code: 130, stdout: '', sttySame: true });
+  });
+
+  it('Ctrl-C exits 130', async () => {
+    const s = run('');
+    await s.waitFor('12/12');
+    s.keys('C-c');
+    expect((await s.result()).code).toBe(130);
+  });
+
+  it('an emulator 401 exits 3 at once', async () => {
+    const s = run('2>/dev/null', { HUAWEICLOUD_AUTH_TOKEN: 'MIIwrong-token-0000000000000000' });
+    expect((await s.result()).code).toBe(3);
+  });
+
+  it('an emulator 500 shows the error state, and quitting it exits 4', async () => {
+    emu.fault({ status: 500 }, { times: 1 });
+    const s = run('');
+    const screen = await s.waitFor('DBSS.11000000');
+    expect(screen).toMatch(/request id [0-9a-f]{32}/);
+    expect(screen).toContain('r retry');
+    s.keys('Escape');
+    expect((await s.result()).code).toBe(4);
+  });
+
+  it('r retries after an upstream error', async () => {
+    emu.fault({ status: 503 }, { times: 1 });
+    const s = run('');
+    await s.waitFor('r retry');
+    s.keys('r');
+    await s.waitFor('12/12');
+    s.keys('Enter');
+    expect((await s.result()).stdout).toBe('jnb-dbss-backup');
+  });
+
+  it('$(obs-pick --select-1 …) captures only the name, without drawing', async () => {
+    const s = run('--query gdpr --select-1');
+    expect(await s.result()).toEqual({ code: 0, stdout: 'eu-gdpr-audit-archive', sttySame: true });
+  });
+
+  it('--exit-0 exits 1 at once when nothing matches', async () => {
+    const s = run('--exit-0', { HUAWEICLOUD_SDK_PROJECT_ID: EMPTY_PROJECT_ID });
+    expect((await s.result()).code).toBe(1);
+  });
+
+  it('PgDn/End/Home move by pages over 100,000 buckets and never draw taller than the terminal', async () => {
+    const big = await startEmulator({ buckets: 100_000 });
+    try {
+      const s = run('', { DBSS_ENDPOINT: big.url });
+      await s.waitFor('100000/100000');
+      expect(s.screen().trimEnd().split('\n').length).toBeLessThanOrEqual(30);
+      s.keys('End');
+      await new Promise((r) => setTimeout(r, 200));
+      s.keys('Enter');
+      const r = await s.result();
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^[a-z]+-[a-z-]+-[a-z]+-[0-9a-z]{4}$/);
+    } finally {
+      await big.close();
+    }
+  });
+});
+
+describe('obs-pick without a terminal', () => {
+  function runDetached(args: string[], env: Record<string, string> = {}) {
+    // setsid: no controlling terminal, so /dev/tty cannot be opened either.
+    const child = spawn(process.execPath, [BIN, ...args], {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH,
+        DBSS_ENDPOINT: emu.url,
+        HUAWEICLOUD_AUTH_TOKEN: DEMO_TOKEN,
+        HUAWEICLOUD_SDK_PROJECT_ID: DEMO_PROJECT_ID,
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const started = Date.now();
+    return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) =>
+      child.once('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started })),
+    );
+  }
+
+  it('exits 2 at once, naming --list and --select-1, without a request', async () => {
+    const r = await runDetached([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--list');
+    expect(r.stderr).toContain('--select-1');
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(r.stdout).toBe('');
+    expect(emu.requestCount).toBe(0);
+  });
+
+  it('--list prints every bucket sorted; --json a JSON array; --query filters', async () => {
+    const plain = await runDetached(['--list']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout.trim().split('\n')).toHaveLength(12);
+    expect(plain.stdout.split('\n')[0]).toBe('jnb-dbss-backup');
+    const json = await runDetached(['--list', '--json', '--query', 'cn-north']);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { bucket_name: 'dbss-audit-backup-prod', location: 'cn-north-4' },
+      { bucket_name: 'dbss-risk-export', location: 'cn-north-4' },
+      { bucket_name: 'finance-db-audit-logs', location: 'cn-north-4' },
+      { bucket_name: 'audit-archive-legacy', location: 'cn-north-7' },
+    ]);
+  });
+
+  it('auth failures exit 3 and upstream failures exit 4, each with one line and no stack', async () => {
+    const auth = await runDetached(['--list'], { HUAWEICLOUD_AUTH_TOKEN: 'MIIwrong-token-0000000000000000' });
+    expect(auth.code).toBe(3);
+    expect(auth.stderr.trim().split('\n')).toHaveLength(1);
+    expect(auth.stderr).toMatch(/^obs-pick: DBSS\.10020100 .*request id [0-9a-f]{32}/);
+    expect(auth.stderr).not.toContain('MIIwrong');
+    emu.fault({ status: 500 });
+    const upstream = await runDetached(['--list'], { DBSS_MAX_RETRIES: '0' });
+    emu.clearFaults();
+    expect(upstream.code).toBe(4);
+    expect(upstream.stderr.trim().split('\n')).toHaveLength(1);
+    const down = await runDetached(['--list'], { DBSS_ENDPOINT: 'http://127.0.0.1:9', DBSS_MAX_RETRIES: '0' });
+    expect(down.code).toBe(4);
+    expect(down.stderr).toMatch(/^obs-pick: CONNECTION_ERROR/);
+  });
+
+  it('bad usage and configuration exit 2 naming the flag or variable, before any request', async () => {
+    const cases: [string[], Record<string, string>, string][] = [
+      [['--bogus'], {}, '--bogus'],
+      [['--region', 'mars-1', '--list'], {}, '--region'],
+      [['--project-id', 'short', '--list'], {}, '--project-id'],
+      [['--list'], { HUAWEICLOUD_SDK_PROJECT_ID: '' }, 'HUAWEICLOUD_SDK_PROJECT_ID'],
+      [['--list'], { HUAWEICLOUD_AUTH_TOKEN: '' }, 'HUAWEICLOUD_AUTH_TOKEN'],
+    ];
+    for (const [args, env, named] of cases) {
+      const r = await runDetached(args, env);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(named);
+    }
+    expect(emu.requestCount).toBe(0);
+  });
+
+  it('--help lists every flag and variable', async () => {
+    const r = await runDetached(['--help']);
+    expect(r.code).toBe(0);
+    for (const word of [
+      '--project-id',
+      '--region',
+      '--endpoint',
+      '--query',
+      '--select-1',
+      '--exit-0',
+      '--list',
+      '--json',
+      '--no-color',
+      'HUAWEICLOUD_AUTH_TOKEN',
+      'DBSS_ENDPOINT',
+      'NO_COLOR',
+    ]) {
+      expect(r.stdout).toContain(word);
+    }
+  });
+});
