@@ -100,7 +100,9 @@ export function App(props: AppProps) {
       // Terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
       if (key.backspace || key.delete) return dispatch({ type: 'backspace' });
       if (key.ctrl || key.meta || key.tab) return;
-      const text = Array.from(input).filter((c) => c >= ' ' && c !== '\u007f').join('');
+      const text = Array.from(input)
+        .filter((c) => c >= ' ' && c !== '\u007f')
+        .join('');
       if (text) dispatch({ type: 'type', text });
     },
     { isActive: !result },

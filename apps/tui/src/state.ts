@@ -21,6 +21,8 @@ export interface PickerState {
   /** Number of list rows that fit on screen. */
   height: number;
   error?: PickerError;
+  /** Matches of the shorter queries typed on the way to this one, so Backspace costs no search. */
+  history: readonly { query: string; matches: Uint32Array }[];
   /** Set once the user has decided; the app then leaves. */
   done?: { kind: 'chosen'; bucket: ObsBucket } | { kind: 'cancelled' } | { kind: 'failed'; error: PickerError };
 }
@@ -49,6 +51,7 @@ export function initialState(opts: { query?: string; height: number; buckets?: r
     cursor: 0,
     offset: 0,
     height: Math.max(1, opts.height),
+    history: [],
   };
   return opts.buckets ? pickerReducer(base, { type: 'loaded', buckets: opts.buckets }) : base;
 }
@@ -63,10 +66,27 @@ function place(s: PickerState, cursor: number): PickerState {
   return { ...s, cursor: c, offset: Math.max(0, offset) };
 }
 
+const HISTORY = 64;
+
 function requery(s: PickerState, query: string): PickerState {
-  const matches = filterItems(s.items, query, { query: s.query, indices: s.matches });
+  let history = s.history;
+  let matches: Uint32Array;
+  if (query.startsWith(s.query)) {
+    // Typing on: search only the current matches, and remember them for Backspace.
+    matches = filterItems(s.items, query, { query: s.query, indices: s.matches });
+    history = [...history, { query: s.query, matches: s.matches }].slice(-HISTORY);
+  } else {
+    const k = history.findLastIndex((h) => h.query === query);
+    if (k !== -1) {
+      matches = (history[k] as { matches: Uint32Array }).matches;
+      history = history.slice(0, k);
+    } else {
+      matches = filterItems(s.items, query);
+      history = [];
+    }
+  }
   // A new query starts at the top, as in fzf.
-  return place({ ...s, query, matches, offset: 0 }, 0);
+  return place({ ...s, query, matches, history, offset: 0 }, 0);
 }
 
 // Every key goes through here, so keys that arrive in one chunk (Down then Enter) act in order.
@@ -76,7 +96,7 @@ export function pickerReducer(s: PickerState, a: PickerAction): PickerState {
     case 'loaded': {
       const items = toItems(a.buckets);
       const next: PickerState = { ...s, status: 'ready', items, error: undefined };
-      return place({ ...next, matches: filterItems(items, s.query), offset: 0 }, 0);
+      return place({ ...next, matches: filterItems(items, s.query), history: [], offset: 0 }, 0);
     }
     case 'failed':
       return { ...s, status: 'error', error: a.error };
