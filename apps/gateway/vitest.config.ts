@@ -1,5 +1,11 @@
+import { createRequire } from 'node:module';
 import { defineProject } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineProject({
+  // graphql ships CJS (main) and ESM (module); Node, and so Yoga's dependencies, load the CJS one.
+  // Tests must load the same copy, or schemas from one are "from another realm" in the other.
+  resolve: { alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }] },
   test: { name: 'gateway', include: ['test/**/*.test.ts'], testTimeout: 20_000 },
 });

@@ -9,6 +9,8 @@ export interface RequestTrace {
   operation?: string;
   /** `OK` or the first error's extensions.code. */
   result?: string;
+  /** `fast` when the prepared-operation fast path answered, else Yoga did. */
+  via?: 'fast' | 'yoga';
   upstreamStatus?: number;
   upstreamRequestId?: string;
 }
@@ -19,7 +21,6 @@ export interface ServerContext {
 }
 
 export interface GatewayContext extends ServerContext {
-  request: Request;
   upstream: Upstream;
   /** Caller credential: the IAM token (token mode) or the gateway API-key id (AK/SK mode). */
   credential: { token?: string; callerId?: string } | undefined;

@@ -1,8 +1,7 @@
 // Calls DBSS for the gateway: one client per credential, identical in-flight calls made once,
 // an optional short TTL cache with the same key.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { DbssClient, type DbssRegion, type FetchLike, type ObsBucket } from '@dbss-obs/core';
+import { type DbssAttempt, DbssClient, type DbssRegion, type FetchLike, type ObsBucket } from '@dbss-obs/core';
 
 /** What the last HTTP attempt of one upstream call saw. */
 export interface UpstreamMeta {
@@ -51,30 +50,9 @@ export class Upstream {
   readonly #clients = new Map<string, DbssClient>();
   readonly #inflight = new Map<string, Promise<UpstreamResult>>();
   readonly #cache = new Map<string, { at: number; value: UpstreamResult }>();
-  readonly #als = new AsyncLocalStorage<UpstreamMeta>();
-  readonly #fetch: FetchLike;
 
   constructor(opts: UpstreamOptions) {
     this.#opts = opts;
-    const inner: FetchLike = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    const observe = opts.observe;
-    // Every attempt core makes passes here: record status and request id for the call that made it.
-    this.#fetch = async (input, init) => {
-      const meta = this.#als.getStore();
-      const t0 = performance.now();
-      try {
-        const res = await inner(input, init);
-        if (meta) {
-          meta.status = res.status;
-          meta.requestId = res.headers.get('x-request-id') ?? undefined;
-        }
-        observe?.(String(res.status), (performance.now() - t0) / 1000);
-        return res;
-      } catch (err) {
-        observe?.(init.signal?.aborted ? 'timeout' : 'error', (performance.now() - t0) / 1000);
-        throw err;
-      }
-    };
   }
 
   get inflight(): number {
@@ -100,8 +78,18 @@ export class Upstream {
     }
     const client = this.#client(who, cred.token, region);
     const meta: UpstreamMeta = {};
-    const pending: Promise<UpstreamResult> = this.#als
-      .run(meta, () => client.listObsBuckets({ projectId }))
+    const observe = this.#opts.observe;
+    // Core reports every attempt: the last one's status and request id go to the callers' logs.
+    const onAttempt = (a: DbssAttempt) => {
+      meta.status = a.status;
+      meta.requestId = a.requestId;
+      observe?.(
+        a.status === undefined ? (a.failure === 'TIMEOUT' ? 'timeout' : 'error') : String(a.status),
+        a.durationMs / 1000,
+      );
+    };
+    const pending: Promise<UpstreamResult> = client
+      .listObsBuckets({ projectId, onAttempt })
       .then(
         (buckets): UpstreamResult => ({ ok: true, buckets, meta }),
         (error): UpstreamResult => ({ ok: false, error, meta }),
@@ -129,7 +117,7 @@ export class Upstream {
       auth: o.aksk ? { type: 'aksk', ...o.aksk } : { type: 'token', token: token as string },
       timeoutMs: o.timeoutMs,
       maxRetries: o.maxRetries,
-      fetch: this.#fetch,
+      fetch: o.fetch,
       retry: o.retry,
     });
     // A bounded pool: the oldest client goes first (Map keeps insertion order).

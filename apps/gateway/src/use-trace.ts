@@ -31,20 +31,44 @@ function operationOf(document: DocumentNode, name: string | null | undefined): O
   return name ? ops.find((o) => o.name?.value === name) : ops[0];
 }
 
-export function useTrace(rootFields: ReadonlySet<string>): Plugin<ServerContext> {
+/** Operation name (truncated) and a label of root fields checked against the schema (a bounded set). */
+export function describeOperation(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rootFields: ReadonlySet<string>,
+): { operationName?: string; operation: string } {
+  const op = operationOf(document, operationName);
+  const fields = new Set<string>();
+  for (const sel of op?.selectionSet.selections ?? []) {
+    if (sel.kind === Kind.FIELD) fields.add(rootFields.has(sel.name.value) ? sel.name.value : 'other');
+    else fields.add('fragment');
+  }
   return {
+    operationName: op?.name?.value?.slice(0, 64),
+    operation: `${op?.operation ?? 'query'} ${[...fields].sort().join(',')}`,
+  };
+}
+
+/**
+ * Fills the request trace (operation, result code) and hands every document that passed
+ * validation, armor limits included, to `onValidDocument` (the fast path's prepared operations).
+ */
+export function useTrace(
+  rootFields: ReadonlySet<string>,
+  onValidDocument?: (source: string, document: DocumentNode) => void,
+): Plugin<ServerContext> {
+  return {
+    onValidate({ params }) {
+      if (!onValidDocument) return;
+      return ({ valid }) => {
+        const source = params.documentAST.loc?.source.body;
+        if (valid && source) onValidDocument(source, params.documentAST);
+      };
+    },
     onExecute({ args }) {
       const trace = (args.contextValue as ServerContext).trace;
       if (!trace) return;
-      const op = operationOf(args.document, args.operationName);
-      trace.operationName = op?.name?.value?.slice(0, 64);
-      // Field names are checked against the schema (validation has passed), so the label set is bounded.
-      const fields = new Set<string>();
-      for (const sel of op?.selectionSet.selections ?? []) {
-        if (sel.kind === Kind.FIELD) fields.add(rootFields.has(sel.name.value) ? sel.name.value : 'other');
-        else fields.add('fragment');
-      }
-      trace.operation = `${op?.operation ?? 'query'} ${[...fields].sort().join(',')}`;
+      Object.assign(trace, describeOperation(args.document, args.operationName, rootFields));
     },
     onResultProcess({ result, serverContext }) {
       const trace = (serverContext as Partial<ServerContext> | undefined)?.trace;

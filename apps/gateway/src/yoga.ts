@@ -5,6 +5,7 @@ import { DbssConfigError, type DbssRegion, type FetchLike } from '@dbss-obs/core
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createSchema, createYoga } from 'graphql-yoga';
 import type { GatewayContext, RequestTrace, ServerContext } from './context.js';
+import { createFastPath } from './fast-path.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createResolvers } from './resolvers.js';
 import { Upstream } from './upstream.js';
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   apiKeys?: readonly string[];
   /** Serve GraphiQL on GET /graphql. @default true */
   graphiql?: boolean | { defaultQuery?: string; headers?: Record<string, string> };
+  /** Answer repeats of validated operations without Yoga's per-request pipeline. @default true */
+  fastPath?: boolean;
   /** Allowed CORS origins. @default '*' */
   corsOrigins?: readonly string[] | '*';
   metrics?: GatewayMetrics;
@@ -75,14 +78,14 @@ export function createGateway(opts: GatewayOptions = {}) {
   });
   const apiKeys = (opts.apiKeys ?? []).map((k) => ({ hash: hashKey(k), id: hashKey(k).toString('hex').slice(0, 12) }));
 
-  function credentialOf(request: Request): GatewayContext['credential'] {
-    const authz = request.headers.get('authorization');
+  function credentialOf(header: (name: string) => string | null | undefined): GatewayContext['credential'] {
+    const authz = header('authorization');
     const bearer = authz && /^Bearer\s+(\S+)$/i.exec(authz)?.[1];
     if (mode === 'token') {
-      const token = request.headers.get('x-auth-token')?.trim() || bearer;
+      const token = header('x-auth-token')?.trim() || bearer;
       return token ? { token } : undefined;
     }
-    const presented = bearer || request.headers.get('x-api-key');
+    const presented = bearer || header('x-api-key');
     if (!presented) return undefined;
     const h = hashKey(presented);
     const match = apiKeys.find((k) => timingSafeEqual(k.hash, h));
@@ -108,6 +111,20 @@ export function createGateway(opts: GatewayOptions = {}) {
     }),
   });
 
+  const rootFields = new Set(['obsBuckets', '__typename', '__schema', '__type']);
+  const fastPath = createFastPath({
+    schema,
+    rootFields,
+    contextFor: (headers, trace) => ({
+      upstream,
+      trace,
+      credential: credentialOf((name) => {
+        const v = headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      }),
+    }),
+  });
+
   const yoga = createYoga<ServerContext, GatewayContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -122,9 +139,8 @@ export function createGateway(opts: GatewayOptions = {}) {
       exposedHeaders: ['X-Request-Id'],
     },
     context: ({ request, trace }) => ({
-      request,
       upstream,
-      credential: credentialOf(request),
+      credential: credentialOf((name) => request.headers.get(name)),
       trace: trace ?? newTrace(request.headers.get('x-request-id')),
     }),
     plugins: [
@@ -137,11 +153,11 @@ export function createGateway(opts: GatewayOptions = {}) {
         costLimit: { maxCost: 500 },
         blockFieldSuggestion: { enabled: true },
       }),
-      useTrace(new Set(['obsBuckets', '__typename', '__schema', '__type'])),
+      useTrace(rootFields, fastPath.remember),
     ],
   });
 
-  return { yoga, upstream, metrics, mode };
+  return { yoga, upstream, metrics, mode, fastPath, fastPathEnabled: opts.fastPath !== false };
 }
 
 export type Gateway = ReturnType<typeof createGateway>;

@@ -155,6 +155,49 @@ describe('over real HTTP', () => {
   });
 });
 
+describe('the prepared-operation fast path', () => {
+  it('answers repeats of a validated operation exactly as Yoga does', async () => {
+    const { url, lines } = await start();
+    const other = `query Other($projectId: ID!) { obsBuckets(projectId: $projectId) { location } }`;
+    const cases: [Record<string, unknown>, Record<string, string>, string][] = [
+      [{ projectId: DEMO_PROJECT_ID }, { 'X-Auth-Token': DEMO_TOKEN }, QUERY],
+      [{ projectId: DEMO_PROJECT_ID }, {}, QUERY],
+      [{ projectId: 'short' }, { 'X-Auth-Token': DEMO_TOKEN }, QUERY],
+      [{}, { 'X-Auth-Token': DEMO_TOKEN }, QUERY],
+      [{ projectId: DEMO_PROJECT_ID, region: 'mars-1' }, { 'X-Auth-Token': DEMO_TOKEN }, QUERY],
+      [{ projectId: DEMO_PROJECT_ID }, { 'X-Auth-Token': 'MIIwrong-token-000000000000000' }, other],
+    ];
+    for (const [variables, headers, query] of cases) {
+      const first = await gql(fetch, url, variables, headers, query);
+      const second = await gql(fetch, url, variables, headers, query);
+      // Upstream request ids differ between calls; everything else must match.
+      const strip = (b: unknown) => JSON.stringify(b).replace(/"requestId":"[0-9a-f]+"/g, '');
+      expect(strip(second.body), JSON.stringify(variables)).toBe(strip(first.body));
+      expect(second.headers.get('content-type')).toBe(first.headers.get('content-type'));
+    }
+    const via = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'request')
+      .map((l) => l.via);
+    expect(via.filter((v) => v === 'fast').length).toBeGreaterThanOrEqual(9);
+    expect(via[0]).toBe('yoga');
+  });
+
+  it('never serves a document Yoga rejected (armor limits stay in force)', async () => {
+    const { url, lines } = await start();
+    const aliases = Array.from(
+      { length: 6 },
+      (_, i) => `a${i}: obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName }`,
+    ).join(' ');
+    for (let i = 0; i < 2; i++) {
+      const r = await gql(fetch, url, {}, { 'X-Auth-Token': DEMO_TOKEN }, `{ ${aliases} }`);
+      expect(r.body.errors?.[0]?.message).toMatch(/alias/i);
+    }
+    expect(emu.requestCount).toBe(0);
+    expect(lines.map((l) => JSON.parse(l)).every((l) => l.via !== 'fast')).toBe(true);
+  });
+});
+
 describe('graceful shutdown', () => {
   it('under load: /ready turns 503, in-flight requests all finish, then the server closes', async () => {
     const { server, url } = await start({}, { drainDelayMs: 300 });

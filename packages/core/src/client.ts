@@ -1,4 +1,10 @@
-import { DbssAuthenticationError, DbssResponseError, DbssValidationError } from './errors.js';
+import {
+  DbssApiError,
+  DbssAuthenticationError,
+  type DbssError,
+  DbssResponseError,
+  DbssValidationError,
+} from './errors.js';
 import { akskAuth } from './internal/auth/aksk.js';
 import { passwordAuth } from './internal/auth/password.js';
 import { tokenAuth } from './internal/auth/token.js';
@@ -38,10 +44,25 @@ export interface DbssClientOptions {
   fetch?: FetchLike;
 }
 
+/** One HTTP attempt of a call, as reported to `onAttempt`. */
+export interface DbssAttempt {
+  /** HTTP status, or undefined when there was no answer (connection error, timeout, abort). */
+  status?: number;
+  /** The `X-Request-Id` DBSS answered with. */
+  requestId?: string;
+  durationMs: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Why an attempt without an answer failed: `CONNECTION_ERROR`, `TIMEOUT` or `ABORTED`. */
+  failure?: string;
+}
+
 export interface ListObsBucketsParams {
   /** @default the client's `projectId` */
   projectId?: string;
   signal?: AbortSignal;
+  /** Called after every HTTP attempt (retries included): for logs and metrics. @default undefined */
+  onAttempt?: (attempt: DbssAttempt) => void;
   /** Per-attempt timeout for this call. @default the client's `timeoutMs` */
   timeoutMs?: number;
 }
@@ -122,7 +143,29 @@ export class DbssClient {
         // Authenticate on every attempt: a signature carries a timestamp, a token may have been renewed.
         const pending = this.#auth.authenticate(req);
         if (pending) await pending; // token and AK/SK are synchronous: no extra tick
-        return await this.#http.send({ ...req, timeoutMs: params.timeoutMs });
+        const started = params.onAttempt ? performance.now() : 0;
+        try {
+          const res = await this.#http.send({ ...req, timeoutMs: params.timeoutMs });
+          params.onAttempt?.({
+            status: res.status,
+            requestId: res.headers.get('x-request-id') ?? undefined,
+            durationMs: performance.now() - started,
+            attempt: attempt + 1,
+          });
+          return res;
+        } catch (err) {
+          if (params.onAttempt) {
+            const api = err instanceof DbssApiError ? err : undefined;
+            params.onAttempt({
+              status: api?.status,
+              requestId: api?.requestId,
+              durationMs: performance.now() - started,
+              attempt: attempt + 1,
+              failure: api ? undefined : (err as DbssError).code,
+            });
+          }
+          throw err;
+        }
       } catch (err) {
         // A cached IAM token may have been revoked: drop it and log in once more.
         if (err instanceof DbssAuthenticationError && !reauthenticated && this.#auth.invalidate?.(projectId)) {

@@ -1,4 +1,4 @@
-export type { DbssAuth, DbssClientOptions, FetchLike, ListObsBucketsParams, ObsBucket } from './client.js';
+export type { DbssAttempt, DbssAuth, DbssClientOptions, FetchLike, ListObsBucketsParams, ObsBucket } from './client.js';
 export { DbssClient, parseObsList } from './client.js';
 export type { DbssErrorCode, DbssErrorDetail, DbssErrorJSON } from './errors.js';
 export {

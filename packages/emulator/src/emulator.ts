@@ -481,6 +481,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return json(200, { ok: true });
     }
     if (path === '/__emulator/requests' && req.method === 'GET') return json(200, records);
+    if (path === '/__emulator/stats' && req.method === 'GET') return json(200, { requestCount: received });
     if (path === '/__emulator/reset' && req.method === 'POST') {
       handleApi.reset();
       return json(200, { ok: true });
