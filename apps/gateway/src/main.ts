@@ -23,7 +23,12 @@ async function main(): Promise<number> {
   const emulator = cfg.demo ? await startEmulator({ port: 0 }) : undefined;
   if (emulator) {
     cfg.gateway.endpoint = emulator.url;
-    if (cfg.gateway.graphiql !== false) cfg.gateway.graphiql = { headers: { 'X-Auth-Token': DEMO_TOKEN } };
+    if (cfg.gateway.graphiql !== false) {
+      cfg.gateway.graphiql = {
+        headers: { 'X-Auth-Token': DEMO_TOKEN },
+        defaultQuery: `# Demo: the embedded emulator answers. Press the run button (or Ctrl-Enter).\n{\n  obsBuckets(projectId: "${DEMO_PROJECT_ID}") {\n    bucketName\n    location\n  }\n}\n`,
+      };
+    }
   }
   const gateway = createGateway(cfg.gateway);
   let server: Awaited<ReturnType<typeof startGatewayServer>>;

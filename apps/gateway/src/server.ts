@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { RequestTrace } from './context.js';
+import { ASSET_PREFIX, serveGraphiQLAsset } from './graphiql-assets.js';
 import { type Gateway, newTrace } from './yoga.js';
 
 export interface ServerOptions {
@@ -75,6 +76,8 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
       return;
     }
     // requestListener sends the response; its typing omits the server-context argument it accepts.
+    if (req.method === 'GET' && gateway.graphiql && path?.startsWith(ASSET_PREFIX))
+      return void serveGraphiQLAsset(path, res);
     if (fastPath && path === '/graphql' && fastPath.eligible(req)) return void buffered(req, res, trace);
     void (listener as (a: IncomingMessage, b: ServerResponse, c: { trace: RequestTrace }) => void)(req, res, { trace });
   });

@@ -6,6 +6,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createSchema, createYoga } from 'graphql-yoga';
 import type { GatewayContext, RequestTrace, ServerContext } from './context.js';
 import { createFastPath } from './fast-path.js';
+import { renderLocalGraphiQL } from './graphiql-assets.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createResolvers } from './resolvers.js';
 import { Upstream } from './upstream.js';
@@ -130,6 +131,7 @@ export function createGateway(opts: GatewayOptions = {}) {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql,
+    renderGraphiQL: renderLocalGraphiQL,
     logging: false,
     maskedErrors: true,
     cors: {
@@ -157,7 +159,15 @@ export function createGateway(opts: GatewayOptions = {}) {
     ],
   });
 
-  return { yoga, upstream, metrics, mode, fastPath, fastPathEnabled: opts.fastPath !== false };
+  return {
+    yoga,
+    upstream,
+    metrics,
+    mode,
+    fastPath,
+    fastPathEnabled: opts.fastPath !== false,
+    graphiql: graphiql !== false,
+  };
 }
 
 export type Gateway = ReturnType<typeof createGateway>;

@@ -133,7 +133,14 @@ describe('over real HTTP', () => {
     const on = await start();
     const page = await fetch(on.url, { headers: { Accept: 'text/html' } });
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('GraphiQL');
+    const html = await page.text();
+    expect(html).toContain('GraphiQL');
+    // Served from this process, not a CDN: GraphiQL works offline.
+    expect(html).not.toContain('unpkg.com');
+    const js = await fetch(`${on.server.url}/graphiql-assets/yoga-graphiql.umd.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toContain('javascript');
+    expect((await fetch(`${on.server.url}/graphiql-assets/../../package.json`)).status).toBe(404);
     const off = await start({ graphiql: false });
     const res = await fetch(off.url, { headers: { Accept: 'text/html' } });
     expect(await res.text()).not.toContain('GraphiQL');

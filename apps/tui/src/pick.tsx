@@ -19,8 +19,6 @@ export async function pick(opts: PickOptions): Promise<PickResult> {
     stderr: output,
     exitOnCtrlC: false,
     patchConsole: false,
-    // Rewrite only the lines that changed: a keystroke touches the prompt, the count and a few rows.
-    incrementalRendering: true,
   });
   await instance.waitUntilExit();
   instance.cleanup();
