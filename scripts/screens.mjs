@@ -141,8 +141,9 @@ function ansiToHtml(text) {
   let st = {};
   const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   let html = '';
-  for (const part of text.split(/(\u001b\[[0-9;]*m)/)) {
-    const m = /^\u001b\[([0-9;]*)m$/.exec(part);
+  const ESC = String.fromCharCode(27);
+  for (const part of text.split(new RegExp(`(${ESC}\\[[0-9;]*m)`))) {
+    const m = new RegExp(`^${ESC}\\[([0-9;]*)m$`).exec(part);
     if (!m) {
       if (!part) continue;
       let fg = st.fg ?? '#d4d4d4';

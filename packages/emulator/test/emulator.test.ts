@@ -61,7 +61,7 @@ describe('data', () => {
 
 describe('documented answers', () => {
   it('401 DBSS.10020100 without a token or with an unknown one', async () => {
-    for (const headers of [{}, { 'X-Auth-Token': 'nope' }]) {
+    for (const headers of [{}, { 'X-Auth-Token': 'nope' }] as Record<string, string>[]) {
       const res = await list(emu.url, DEMO_PROJECT_ID, headers);
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ error_code: 'DBSS.10020100', details: [] });
