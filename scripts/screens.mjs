@@ -40,7 +40,7 @@ async function graphiql() {
       let buf = '';
       gw.stderr.on('data', (d) => {
         buf += d;
-        const m = /GraphiQL:\s+(\S+)/.exec(buf);
+        const m = /GraphiQL:\s+([^\s?]+)/.exec(buf);
         if (m) resolve(m[1]);
       });
       gw.once('exit', () => reject(new Error(buf)));

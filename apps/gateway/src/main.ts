@@ -54,7 +54,8 @@ async function main(): Promise<number> {
     process.stderr.write(
       [
         `DEMO MODE: neither HUAWEICLOUD_SDK_REGION nor DBSS_ENDPOINT is set, so the embedded DBSS emulator (${emulator.url}) answers.`,
-        `GraphiQL:  ${gql}   (the demo token is already in its Headers tab)`,
+        `GraphiQL:  ${gql}?query=${encodeURIComponent(`{ obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName location } }`)}`,
+        '           (open it and press the run button; the demo token is already in the Headers tab)',
         `Token:     ${DEMO_TOKEN}`,
         `Project:   ${DEMO_PROJECT_ID}`,
         `Query:     { obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName location } }`,

@@ -77,7 +77,7 @@ describe('configuration', () => {
 describe('demo mode', () => {
   it('says so on its first line, prints GraphiQL URL, token, query and curl, serves, and stops on SIGTERM with 0', async () => {
     const p = run({ PORT: '0', LOG_LEVEL: 'warn' });
-    const m = await waitFor(() => p.out().stderr, /GraphiQL:\s+(\S+)/, p.child);
+    const m = await waitFor(() => p.out().stderr, /GraphiQL:\s+(\S+)\?query=/, p.child);
     const lines = p.out().stderr.split('\n');
     expect(lines[0]).toMatch(/^DEMO MODE/);
     await waitFor(() => p.out().stderr, /Stop with Ctrl-C/, p.child);
