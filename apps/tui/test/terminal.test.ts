@@ -138,6 +138,50 @@ describe('obs-pick in a real terminal', () => {
     expect((await s.result()).stdout).toBe('jnb-dbss-backup');
   });
 
+  it('draws in colour, and without colour under --no-color or NO_COLOR', async () => {
+    const sgrColour = /\u001b\[[0-9;]*(3[0-7]|9[0-7]|38;[25])[0-9;]*m/;
+    const coloured = run('');
+    await coloured.waitFor('12/12');
+    expect(tmux('capture-pane', '-p', '-e', '-t', coloured.name)).toMatch(sgrColour);
+    coloured.keys('Escape');
+    await coloured.result();
+    for (const [args, env] of [
+      ['--no-color', {}],
+      ['', { NO_COLOR: '1' }],
+    ] as const) {
+      const plain = run(args, env);
+      await plain.waitFor('12/12');
+      plain.keys('-l', 'audit');
+      await plain.waitFor('7/12');
+      expect(tmux('capture-pane', '-p', '-e', '-t', plain.name)).not.toMatch(sgrColour);
+      plain.keys('Escape');
+      expect((await plain.result()).code).toBe(130);
+    }
+  });
+
+  it('follows a terminal resize and stays within its height', async () => {
+    const big = await startEmulator({ buckets: 500 });
+    try {
+      const s = run('', { DBSS_ENDPOINT: big.url });
+      await s.waitFor('500/500');
+      tmux('resize-window', '-t', s.name, '-x', '80', '-y', '12');
+      await new Promise((r) => setTimeout(r, 400));
+      s.keys('Down');
+      await new Promise((r) => setTimeout(r, 300));
+      // Drawn taller than 12 lines, the prompt would have scrolled off the top.
+      const lines = s
+        .screen()
+        .split('\n')
+        .filter((l) => l.trim());
+      expect(lines[0]).toMatch(/^❯ .*500\/500$/);
+      expect(lines.at(-1)).toContain('Enter select');
+      s.keys('Escape');
+      expect((await s.result()).code).toBe(130);
+    } finally {
+      await big.close();
+    }
+  });
+
   it('$(obs-pick --select-1 …) captures only the name, without drawing', async () => {
     const s = run('--query gdpr --select-1');
     expect(await s.result()).toEqual({ code: 0, stdout: 'eu-gdpr-audit-archive', sttySame: true });
