@@ -139,7 +139,8 @@ describe('obs-pick in a real terminal', () => {
   });
 
   it('draws in colour, and without colour under --no-color or NO_COLOR', async () => {
-    const sgrColour = /\u001b\[[0-9;]*(3[0-7]|9[0-7]|38;[25])[0-9;]*m/;
+    // SGR sequences that set a foreground colour (ESC [ … 3x / 9x / 38;5 / 38;2 … m).
+    const sgrColour = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*(3[0-7]|9[0-7]|38;[25])[0-9;]*m`);
     const coloured = run('');
     await coloured.waitFor('12/12');
     expect(tmux('capture-pane', '-p', '-e', '-t', coloured.name)).toMatch(sgrColour);
