@@ -1,6 +1,7 @@
 // Child processes for the gateway bench. `node servers.mjs <kind> <upstream-url>` prints "listening on URL".
 //   upstream     the emulator with 50 bench tokens (bench-token-0 … bench-token-49)
-//   raw-proxy    plain node:http: forwards the call, maps the body; no GraphQL (the floor of one Node hop)
+//   raw-proxy    plain node:http: forwards the call with fetch, maps the body; no GraphQL (one Node hop)
+//   raw-proxy-http  the same, forwarding with node:http and a keep-alive agent (the lower floor)
 //   yoga-minimal a minimal Yoga server whose resolver is a hand-written fetch
 //   gateway      @dbss-obs/gateway as shipped (logs at info to /dev/null, metrics on)
 import { createServer } from 'node:http';
@@ -36,6 +37,27 @@ if (kind === 'upstream') {
       const data = { obsBuckets: body.obs_list.map((b) => ({ bucketName: b.bucket_name, location: b.location })) };
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ data }));
+    }),
+  );
+} else if (kind === 'raw-proxy-http') {
+  // The same, forwarding with node:http and a keep-alive agent (what core uses by default).
+  const http = await import('node:http');
+  const agent = new http.Agent({ keepAlive: true });
+  listen(
+    createServer(async (req, res) => {
+      const chunks = [];
+      for await (const c of req) chunks.push(c);
+      const { variables } = JSON.parse(Buffer.concat(chunks).toString());
+      http.get(path(variables.projectId), { agent, headers: { 'X-Auth-Token': req.headers['x-auth-token'] } }, (up) => {
+        const parts = [];
+        up.on('data', (c) => parts.push(c));
+        up.on('end', () => {
+          const body = JSON.parse(Buffer.concat(parts).toString());
+          const data = { obsBuckets: body.obs_list.map((b) => ({ bucketName: b.bucket_name, location: b.location })) };
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ data }));
+        });
+      });
     }),
   );
 } else if (kind === 'yoga-minimal') {

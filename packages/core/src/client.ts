@@ -10,7 +10,8 @@ import { passwordAuth } from './internal/auth/password.js';
 import { tokenAuth } from './internal/auth/token.js';
 import type { AuthRequest, AuthStrategy } from './internal/auth/types.js';
 import { configFromEnv, type DbssAuth, ENV_LABELS, type Env, resolveConfig } from './internal/config.js';
-import { createTransport, type FetchLike, type HttpTransport } from './internal/http.js';
+import { createFetchTransport, type FetchLike, type HttpTransport } from './internal/http.js';
+import { createNodeTransport } from './internal/node-transport.js';
 import { createRedactor, type Redactor } from './internal/redact.js';
 import { DEFAULT_RETRY, type RetryPolicy, retryDelay, shouldRetry } from './internal/retry.js';
 import type { DbssRegion } from './regions.js';
@@ -40,7 +41,7 @@ export interface DbssClientOptions {
   maxRetries?: number;
   /** Back-off bounds. @default { baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60000 } */
   retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
-  /** The fetch to use. @default globalThis.fetch */
+  /** A fetch to send requests with. @default undefined: node:http(s) with keep-alive agents */
   fetch?: FetchLike;
 }
 
@@ -91,10 +92,11 @@ export class DbssClient {
     this.maxRetries = cfg.maxRetries;
     this.#base = cfg.baseUrl;
     this.#retry = { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}), maxRetries: cfg.maxRetries };
-    const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     // Strategies add secrets as they learn them (an issued IAM token), so redaction reads them late.
     const redact: Redactor = (text) => createRedactor(this.#auth.secrets)(text);
-    this.#http = createTransport(fetchImpl, cfg.timeoutMs, redact);
+    this.#http = options.fetch
+      ? createFetchTransport(options.fetch, cfg.timeoutMs, redact)
+      : createNodeTransport(cfg.timeoutMs, redact);
     const a = cfg.auth;
     if (a.type === 'token') this.#auth = tokenAuth(a.token);
     else if (a.type === 'aksk') this.#auth = akskAuth(a.ak, a.sk, a.securityToken);

@@ -170,7 +170,12 @@ export class DbssApiError extends DbssError {
    * DBSS body, the nested `{"error":{…}}` body, API-gateway `APIGW.*` bodies, Keystone-style IAM
    * bodies and non-JSON bodies. The class follows the status alone.
    */
-  static generate(status: number, text: string, headers: Headers, redact: Redactor = redactGeneric): DbssApiError {
+  static generate(
+    status: number,
+    text: string,
+    headers: { get(name: string): string | null },
+    redact: Redactor = redactGeneric,
+  ): DbssApiError {
     const rawBody = redact(text.length > MAX_RAW ? `${text.slice(0, MAX_RAW)}…` : text);
     let body: unknown;
     try {

@@ -538,3 +538,31 @@ describe('secrets never leak', () => {
     expect(dump).toContain('[REDACTED]');
   });
 });
+
+describe('with an injected fetch instead of node:http', () => {
+  const viaFetch = (o: Partial<DbssClientOptions> = {}) =>
+    tokenClient({ fetch: (u, i) => fetch(u, i), maxRetries: 0, ...o });
+
+  it('lists buckets and classes errors the same way', async () => {
+    expect(await viaFetch().listObsBuckets({ projectId: DEMO_PROJECT_ID })).toHaveLength(DEMO_BUCKETS.length);
+    emu.fault({ status: 503, body: { error_code: 'DBSS.11000000', error_msg: 'busy' } }, { times: 1 });
+    const err = (await caught(viaFetch().listObsBuckets({ projectId: DEMO_PROJECT_ID }))) as DbssApiError;
+    expect(err).toBeInstanceOf(DbssServerError);
+    expect(err).toMatchObject({ status: 503, errorCode: 'DBSS.11000000', requestId: emu.requests.at(-1)?.requestId });
+  });
+
+  it('times out, aborts and reports refused connections', async () => {
+    emu.fault({ delayMs: 500 }, { times: 2 });
+    expect(await caught(viaFetch({ timeoutMs: 50 }).listObsBuckets({ projectId: DEMO_PROJECT_ID }))).toBeInstanceOf(
+      DbssTimeoutError,
+    );
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort(), 30);
+    expect(await caught(viaFetch().listObsBuckets({ projectId: DEMO_PROJECT_ID, signal: ctl.signal }))).toBeInstanceOf(
+      DbssAbortError,
+    );
+    expect(
+      await caught(viaFetch({ endpoint: 'http://127.0.0.1:9' }).listObsBuckets({ projectId: DEMO_PROJECT_ID })),
+    ).toBeInstanceOf(DbssConnectionError);
+  });
+});

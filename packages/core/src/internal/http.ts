@@ -13,9 +13,14 @@ export interface HttpRequest {
   timeoutMs?: number;
 }
 
+/** The part of `Headers` that core reads. */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: HeaderReader;
   text: string;
 }
 
@@ -24,7 +29,8 @@ export interface HttpTransport {
   send(req: HttpRequest): Promise<HttpResponse>;
 }
 
-export function createTransport(fetchImpl: FetchLike, defaultTimeoutMs: number, redact: Redactor): HttpTransport {
+/** Transport over an injected `fetch`. */
+export function createFetchTransport(fetchImpl: FetchLike, defaultTimeoutMs: number, redact: Redactor): HttpTransport {
   return {
     async send(req) {
       const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
