@@ -57,6 +57,16 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
     if (draining && inFlight === 0) idle?.();
   }
 
+  // A failure outside Yoga (a client that went away mid-body, a file that cannot be read): log, answer 500.
+  function internalError(res: ServerResponse, err: unknown) {
+    log.error(
+      { err: { message: (err as Error)?.message, code: (err as NodeJS.ErrnoException)?.code } },
+      'request failed',
+    );
+    if (!res.headersSent && !res.destroyed) plain(res, 500, 'internal error\n');
+    else res.destroy();
+  }
+
   const server = createServer((req, res) => {
     inFlight++;
     const trace = newTrace(req.headers['x-request-id'] as string | undefined);
@@ -69,10 +79,13 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
     if (req.method === 'GET' && path === '/ready')
       return plain(res, draining ? 503 : 200, draining ? 'draining\n' : 'ready\n');
     if (req.method === 'GET' && path === '/metrics') {
-      void metrics.registry.metrics().then((text) => {
-        res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
-        res.end(text);
-      });
+      void metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+          res.end(text);
+        },
+        (err) => internalError(res, err),
+      );
       return;
     }
     // requestListener sends the response; its typing omits the server-context argument it accepts.

@@ -240,3 +240,26 @@ describe('GraphQL over HTTP audits (graphql-http)', () => {
     expect(failures).toEqual([]);
   });
 });
+
+describe('robustness', () => {
+  it('survives a client that disconnects in the middle of a request body', async () => {
+    const { server, url } = await start();
+    const { request } = await import('node:http');
+    await new Promise<void>((resolve) => {
+      const req = request(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': '1000' },
+      });
+      req.on('error', () => resolve());
+      req.write('{"query":"{ obsB');
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    const ok = await gql(fetch, url, { projectId: DEMO_PROJECT_ID }, { 'X-Auth-Token': DEMO_TOKEN });
+    expect(ok.body.data?.obsBuckets).toHaveLength(12);
+  });
+});
