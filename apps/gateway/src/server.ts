@@ -69,6 +69,9 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
 
   const server = createServer((req, res) => {
     inFlight++;
+    // A client that goes away mid-body makes the request stream emit 'error' (ECONNRESET "aborted");
+    // whoever reads the body sees the failure, and an unheard 'error' must not take the process down.
+    req.on('error', () => {});
     const trace = newTrace(req.headers['x-request-id'] as string | undefined);
     res.setHeader('X-Request-Id', trace.requestId);
     // While draining, tell keep-alive clients to go elsewhere after this answer.
@@ -88,18 +91,19 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
       );
       return;
     }
+    if (req.method === 'GET' && gateway.graphiql && path?.startsWith(ASSET_PREFIX)) {
+      return void serveGraphiQLAsset(path, res).catch((err) => internalError(res, err));
+    }
+    if (fastPath && path === '/graphql' && fastPath.eligible(req)) {
+      return void buffered(req, res, trace).catch((err) => internalError(res, err));
+    }
     // requestListener sends the response; its typing omits the server-context argument it accepts.
-    if (req.method === 'GET' && gateway.graphiql && path?.startsWith(ASSET_PREFIX))
-      return void serveGraphiQLAsset(path, res);
-    if (fastPath && path === '/graphql' && fastPath.eligible(req)) return void buffered(req, res, trace);
     void (listener as (a: IncomingMessage, b: ServerResponse, c: { trace: RequestTrace }) => void)(req, res, { trace });
   });
 
   // Reads a JSON body; a prepared operation is answered here, anything else by Yoga from the buffer.
   async function buffered(req: IncomingMessage, res: ServerResponse, trace: RequestTrace) {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readBody(req);
     const fast = fastPath?.run(body, req.headers, trace);
     if (fast) {
       trace.via = 'fast';
@@ -169,6 +173,19 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
       );
     },
   };
+}
+
+/** The whole request body; rejects if the client goes away first. */
+function readBody(req: IncomingMessage): Promise<ReturnType<typeof Buffer.concat>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the client closed the connection before the body was complete'));
+    });
+  });
 }
 
 function plain(res: ServerResponse, status: number, body: string) {
