@@ -57,7 +57,11 @@ try {
     '',
   ]);
   for (const kind of ['raw-proxy', 'raw-proxy-http', 'yoga-minimal', 'gateway']) {
-    const server = await startProcess(SERVERS, [kind, upstream.url]);
+    // Every target runs as deployed: NODE_ENV=production (graphql-js drops its development checks).
+    const server = await startProcess(SERVERS, [kind, upstream.url], undefined, {
+      ...process.env,
+      NODE_ENV: 'production',
+    });
     try {
       for (const distinct of [true, false]) {
         if (!distinct && kind !== 'gateway') continue;
