@@ -273,7 +273,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       done(status);
       return send(res, status, payload, requestId, headers);
     }
-    const [status, payload] = list_(req, body, projectId as string, requestId);
+    const [status, payload] = answerList(req, body, projectId as string, requestId);
     done(status);
     return send(res, status, payload, requestId);
   }
@@ -315,7 +315,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     return [401, dbssError('DBSS.10020100', 'Token authentication failed.')];
   }
 
-  function list_(req: IncomingMessage, body: Buffer, projectId: string, requestId: string): [number, string] {
+  function answerList(req: IncomingMessage, body: Buffer, projectId: string, requestId: string): [number, string] {
     const who = principalFor(req, body, requestId);
     if (Array.isArray(who)) return who;
     if (!/^[0-9a-fA-F]{32,64}$/.test(projectId)) {
@@ -422,7 +422,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return;
     }
     if (f.dripMs !== undefined) {
-      const [status, text] = list_(req, Buffer.alloc(0), projectId ?? '', requestId);
+      const [status, text] = answerList(req, Buffer.alloc(0), projectId ?? '', requestId);
       done(status);
       res.writeHead(status, { 'Content-Type': 'application/json', 'X-Request-Id': requestId });
       for (let i = 0; i < text.length; i += 16) {
@@ -457,7 +457,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return send(res, status, body, requestId, f.headers);
     }
     // A pure delay: answer normally afterwards.
-    const [status, text] = list_(req, Buffer.alloc(0), projectId ?? '', requestId);
+    const [status, text] = answerList(req, Buffer.alloc(0), projectId ?? '', requestId);
     done(status);
     return send(res, status, text, requestId);
   }
