@@ -1,5 +1,5 @@
 // Gateway configuration from the environment, validated at start-up; errors name the variable.
-import { configFromEnv, DBSS_REGIONS, DbssConfigError, type DbssRegion, type Env, isDbssRegion } from '@dbss-obs/core';
+import { configFromEnv, DbssConfigError, type DbssRegion, ENV_LABELS, type Env, resolveEndpoint } from '@dbss-obs/core';
 import type { GatewayOptions } from './yoga.js';
 
 export interface GatewayConfig {
@@ -40,19 +40,7 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
   const production = env.NODE_ENV === 'production';
   const region = env.HUAWEICLOUD_SDK_REGION?.trim() || undefined;
   const endpoint = env.DBSS_ENDPOINT?.trim() || undefined;
-  if (region && !isDbssRegion(region))
-    fail('HUAWEICLOUD_SDK_REGION', `"${region}" is not a DBSS region. Valid regions: ${DBSS_REGIONS.join(', ')}.`);
-  if (endpoint) {
-    try {
-      const u = new URL(endpoint);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
-    } catch {
-      fail(
-        'DBSS_ENDPOINT',
-        `must be an http(s) URL such as https://dbss.cn-north-4.myhuaweicloud.com (got "${endpoint.slice(0, 80)}").`,
-      );
-    }
-  }
+  resolveEndpoint({ region, endpoint }, ENV_LABELS);
   const demo = !region && !endpoint;
   if (demo && production) {
     fail(

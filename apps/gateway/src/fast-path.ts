@@ -8,6 +8,8 @@ import { describeOperation, resultCode } from './use-trace.js';
 
 interface Prepared {
   document: DocumentNode;
+  /** describeOperation per operation name: derived once, not walked on every request. */
+  described: Map<string | undefined, ReturnType<typeof describeOperation>>;
 }
 
 const MAX_PREPARED = 1000;
@@ -37,7 +39,7 @@ export function createFastPath(opts: FastPathOptions): FastPath {
     remember(source, document) {
       if (prepared.has(source) || source.length > MAX_BODY) return;
       if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value as string);
-      prepared.set(source, { document });
+      prepared.set(source, { document, described: new Map() });
     },
     eligible(req) {
       if (req.method !== 'POST' || req.headers.origin) return false;
@@ -64,7 +66,13 @@ export function createFastPath(opts: FastPathOptions): FastPath {
       const operationName = typeof params.operationName === 'string' ? params.operationName : undefined;
       if (params.operationName !== undefined && params.operationName !== null && operationName === undefined)
         return undefined;
-      Object.assign(trace, describeOperation(hit.document, operationName, opts.rootFields));
+      let described = hit.described.get(operationName);
+      if (!described) {
+        described = describeOperation(hit.document, operationName, opts.rootFields);
+        // Names come from callers: keep a few per document, not one per name ever sent.
+        if (hit.described.size < 16) hit.described.set(operationName, described);
+      }
+      Object.assign(trace, described);
       const result = execute({
         schema: opts.schema,
         document: hit.document,

@@ -26,7 +26,7 @@ export interface UpstreamOptions {
   cacheTtlMs: number;
   /** Server-side AK/SK (opt-in mode); when set, callers' tokens are not forwarded. */
   aksk?: { ak: string; sk: string; securityToken?: string };
-  /** The fetch under core's. @default globalThis.fetch */
+  /** A fetch for core to send with. @default core's node:http transport */
   fetch?: FetchLike;
   /** Called once per HTTP attempt (metrics). */
   observe?: UpstreamObserver;

@@ -4,7 +4,7 @@ import { useApp, useInput, useStdout } from 'ink';
 import { useEffect, useReducer, useState } from 'react';
 import { type DescribedError, describeError } from './errors.js';
 import { CHROME_LINES, Picker } from './Picker.js';
-import { initialState, type PickerState, pickerReducer } from './state.js';
+import { initialState, pickerReducer } from './state.js';
 
 export type PickResult =
   | { kind: 'chosen'; bucket: ObsBucket }
@@ -111,7 +111,7 @@ export function App(props: AppProps) {
   if (result) return null;
   return (
     <Picker
-      state={state as PickerState}
+      state={state}
       width={Math.max(20, (size.columns ?? 80) - 1)}
       noColor={!!props.noColor}
       projectId={props.projectId}

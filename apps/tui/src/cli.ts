@@ -2,7 +2,7 @@
 import { openSync } from 'node:fs';
 import { ReadStream, WriteStream } from 'node:tty';
 import { parseArgs } from 'node:util';
-import { DBSS_REGIONS, DbssClient, isDbssRegion, isValidProjectId, type ObsBucket } from '@dbss-obs/core';
+import { DbssClient, isValidProjectId, type ObsBucket, resolveEndpoint } from '@dbss-obs/core';
 import { describeError, EXIT, errorLine } from './errors.js';
 import { filterItems, toItems } from './filter.js';
 
@@ -108,12 +108,12 @@ export async function main(io: Io): Promise<number> {
     return usage(io, `${from} must be 32 to 64 letters and digits (got "${String(projectId).slice(0, 70)}").`);
   }
   const region = values.region as string | undefined;
-  if (region !== undefined && !isDbssRegion(region)) {
-    return usage(io, `--region "${region}" is not a DBSS region. Valid regions: ${DBSS_REGIONS.join(', ')}.`);
-  }
   const endpoint = values.endpoint as string | undefined;
-  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint))
-    return usage(io, `--endpoint must be an http(s) URL (got "${endpoint}").`);
+  try {
+    resolveEndpoint({ region, endpoint }, { region: '--region', endpoint: '--endpoint' });
+  } catch (err) {
+    return usage(io, (err as Error).message);
+  }
   let client: DbssClient;
   try {
     client = DbssClient.fromEnv(io.env, { region, endpoint, projectId });

@@ -20,8 +20,8 @@ export {
   isDbssError,
 } from './errors.js';
 export type { Env } from './internal/config.js';
-export { configFromEnv, ENV_LABELS } from './internal/config.js';
-export { createRedactor, redactHeaders } from './internal/redact.js';
+export { configFromEnv, ENV_LABELS, resolveEndpoint } from './internal/config.js';
+export { createRedactor } from './internal/redact.js';
 export type { DbssRegion } from './regions.js';
 export { DBSS_REGIONS, dbssEndpoint, iamEndpoint, isDbssRegion } from './regions.js';
 export type { AkSkCredentials, SignableRequest, SignedRequest } from './signer.js';

@@ -89,7 +89,14 @@ function required(value: string | undefined, label: string): string {
   return value;
 }
 
-export function resolveConfig(input: ConfigInput, labels: ConfigLabels = OPTION_LABELS): ResolvedConfig {
+/**
+ * Checks a region and an endpoint override, either of which may be absent; `labels` name where
+ * each value came from (option, environment variable or flag). The one place these are checked.
+ */
+export function resolveEndpoint(
+  input: { region?: string; endpoint?: string },
+  labels: Pick<ConfigLabels, 'region' | 'endpoint'> = OPTION_LABELS,
+): { region: DbssRegion | undefined; baseUrl: URL | undefined } {
   let region: DbssRegion | undefined;
   if (input.region !== undefined && input.region !== '') {
     if (!isDbssRegion(input.region)) {
@@ -97,10 +104,19 @@ export function resolveConfig(input: ConfigInput, labels: ConfigLabels = OPTION_
     }
     region = input.region;
   }
-  let baseUrl: URL;
-  if (input.endpoint) baseUrl = parseHttpUrl(input.endpoint, labels.endpoint);
-  else if (region) baseUrl = new URL(`${dbssEndpoint(region)}/`);
-  else fail(labels.region, `or ${labels.endpoint} is required: set a region such as cn-north-4, or an endpoint URL.`);
+  const baseUrl = input.endpoint
+    ? parseHttpUrl(input.endpoint, labels.endpoint)
+    : region
+      ? new URL(`${dbssEndpoint(region)}/`)
+      : undefined;
+  return { region, baseUrl };
+}
+
+export function resolveConfig(input: ConfigInput, labels: ConfigLabels = OPTION_LABELS): ResolvedConfig {
+  const { region, baseUrl } = resolveEndpoint(input, labels);
+  if (!baseUrl) {
+    fail(labels.region, `or ${labels.endpoint} is required: set a region such as cn-north-4, or an endpoint URL.`);
+  }
 
   const auth = input.auth;
   if (!auth || typeof auth !== 'object') {

@@ -24,20 +24,3 @@ export function createRedactor(secrets: readonly (string | undefined)[] = []): R
 }
 
 export const redactGeneric: Redactor = createRedactor();
-
-/** Header names whose values are never recorded. */
-export const SECRET_HEADERS: ReadonlySet<string> = new Set([
-  'authorization',
-  'x-auth-token',
-  'x-subject-token',
-  'x-security-token',
-  'cookie',
-  'set-cookie',
-  'proxy-authorization',
-]);
-
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) out[k] = SECRET_HEADERS.has(k.toLowerCase()) ? REDACTED : v;
-  return out;
-}
