@@ -1,3 +1,4 @@
+import { configFromEnv, type DbssAuth, ENV_LABELS, type Env, resolveConfig } from './config.js';
 import {
   DbssApiError,
   DbssAuthenticationError,
@@ -9,7 +10,6 @@ import { akskAuth } from './internal/auth/aksk.js';
 import { passwordAuth } from './internal/auth/password.js';
 import { tokenAuth } from './internal/auth/token.js';
 import type { AuthRequest, AuthStrategy } from './internal/auth/types.js';
-import { configFromEnv, type DbssAuth, ENV_LABELS, type Env, resolveConfig } from './internal/config.js';
 import { createFetchTransport, type FetchLike, type HttpTransport } from './internal/http.js';
 import { createNodeTransport } from './internal/node-transport.js';
 import { createRedactor, type Redactor } from './internal/redact.js';
@@ -43,6 +43,28 @@ export interface DbssClientOptions {
   retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
   /** A fetch to send requests with. @default undefined: node:http(s) with keep-alive agents */
   fetch?: FetchLike;
+  /** IAM base URL for project discovery (and password login). @default `https://iam.{region}.myhuaweicloud.com` */
+  iamEndpoint?: string;
+  /** Receives debug lines (which credential source won, discovery); never a secret. @default undefined */
+  logger?: DbssLogger;
+}
+
+/** Where debug lines go; `console` fits. */
+export interface DbssLogger {
+  debug(message: string): void;
+}
+
+/** Where the client's credentials came from (see `DbssClient.fromEnv`). */
+export type DbssCredentialSource = 'options' | 'env:token' | 'env:aksk' | 'env:password' | 'profile' | 'ecs-metadata';
+
+/** What `describe()` tells: where things came from, never a secret. */
+export interface DbssClientDescription {
+  region?: string;
+  endpoint: string;
+  authType: 'token' | 'aksk' | 'password';
+  credentialSource: DbssCredentialSource;
+  projectId?: string;
+  projectIdSource?: 'options' | 'env' | 'profile' | 'discovery';
 }
 
 /** One HTTP attempt of a call, as reported to `onAttempt`. */
@@ -59,59 +81,140 @@ export interface DbssAttempt {
 }
 
 export interface ListObsBucketsParams {
-  /** @default the client's `projectId` */
+  /** @default the client's `projectId`; without one, discovered from the region (cached per credential + region) */
   projectId?: string;
   signal?: AbortSignal;
   /** Called after every HTTP attempt (retries included): for logs and metrics. @default undefined */
   onAttempt?: (attempt: DbssAttempt) => void;
   /** Per-attempt timeout for this call. @default the client's `timeoutMs` */
   timeoutMs?: number;
+  /**
+   * Extra request headers for every attempt of this call, e.g. `traceparent`, `tracestate`. Not signed.
+   * Authentication headers (Authorization, X-Auth-Token, X-Sdk-Date, X-Project-Id, X-Security-Token, Host)
+   * are refused with a DbssValidationError. @default undefined
+   */
+  headers?: Record<string, string>;
 }
 
 const USER_AGENT = 'dbss-obs/0.1 (+@dbss-obs/core)';
 
+/** Headers a caller may not set through `headers`: authentication belongs to the client. */
+const RESERVED_HEADERS = new Set([
+  'authorization',
+  'x-auth-token',
+  'x-sdk-date',
+  'x-project-id',
+  'x-security-token',
+  'host',
+  'content-length',
+]);
+
+/** What a client and the clients made by `withAuth` have in common. */
+interface Shared {
+  http: HttpTransport;
+  retry: RetryPolicy;
+  logger: DbssLogger | undefined;
+  redactors: Set<() => readonly string[]>;
+}
+
+const SHARED = Symbol('dbss-obs.shared');
+type InternalOptions = DbssClientOptions & { [SHARED]?: Shared };
+
 export class DbssClient {
   readonly region: DbssRegion | undefined;
   readonly endpoint: string;
-  readonly authType: DbssAuth['type'];
+  readonly authType: DbssClientDescription['authType'];
   readonly projectId: string | undefined;
   readonly timeoutMs: number;
   readonly maxRetries: number;
+  readonly #options: DbssClientOptions;
   readonly #auth: AuthStrategy;
-  readonly #http: HttpTransport;
-  readonly #retry: RetryPolicy;
+  readonly #shared: Shared;
   readonly #base: URL;
+  #credentialSource: DbssCredentialSource = 'options';
+  #projectIdSource: DbssClientDescription['projectIdSource'];
 
   constructor(options: DbssClientOptions) {
     const cfg = resolveConfig(options ?? ({} as DbssClientOptions));
+    this.#options = options;
     this.region = cfg.region;
     this.endpoint = cfg.baseUrl.href;
     this.authType = cfg.auth.type;
     this.projectId = cfg.projectId;
+    this.#projectIdSource = cfg.projectId ? 'options' : undefined;
     this.timeoutMs = cfg.timeoutMs;
     this.maxRetries = cfg.maxRetries;
     this.#base = cfg.baseUrl;
-    this.#retry = { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}), maxRetries: cfg.maxRetries };
-    // Strategies add secrets as they learn them (an issued IAM token), so redaction reads them late.
-    const redact: Redactor = (text) => createRedactor(this.#auth.secrets)(text);
-    this.#http = options.fetch
-      ? createFetchTransport(options.fetch, cfg.timeoutMs, redact)
-      : createNodeTransport(cfg.timeoutMs, redact);
+    const inherited = (options as InternalOptions)[SHARED];
+    if (inherited) this.#shared = inherited;
+    else {
+      const redactors = new Set<() => readonly string[]>();
+      // Strategies add secrets as they learn them (an issued IAM token), so redaction reads them late.
+      const redact: Redactor = (text) => createRedactor([...redactors].flatMap((r) => r()))(text);
+      this.#shared = {
+        http: options.fetch
+          ? createFetchTransport(options.fetch, cfg.timeoutMs, redact)
+          : createNodeTransport(cfg.timeoutMs, redact),
+        retry: { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}), maxRetries: cfg.maxRetries },
+        logger: options.logger,
+        redactors,
+      };
+    }
     const a = cfg.auth;
     if (a.type === 'token') this.#auth = tokenAuth(a.token);
     else if (a.type === 'aksk') this.#auth = akskAuth(a.ak, a.sk, a.securityToken);
     else {
       const { user, password, domain, projectName } = a;
       const iamEndpoint = cfg.iamEndpoint as string;
-      this.#auth = passwordAuth({ user, password, domain, projectName, iamEndpoint }, this.#http);
+      this.#auth = passwordAuth({ user, password, domain, projectName, iamEndpoint }, this.#shared.http);
     }
+    const auth = this.#auth;
+    this.#shared.redactors.add(() => auth.secrets);
   }
 
   /** Builds a client from the DESIGN.md variables; a wrong value fails naming its variable. */
   static fromEnv(env: Env = process.env, overrides: Partial<DbssClientOptions> = {}): DbssClient {
     const input = { ...configFromEnv(env), ...stripUndefined(overrides) };
     resolveConfig(input, ENV_LABELS); // fail with the variable's name, not the option's
-    return new DbssClient(input as DbssClientOptions);
+    const client = new DbssClient(input as DbssClientOptions);
+    if (!overrides.auth) {
+      const a = input.auth as DbssAuth;
+      client.#credentialSource = a.type === 'token' ? 'env:token' : a.type === 'aksk' ? 'env:aksk' : 'env:password';
+    }
+    if (client.projectId && !overrides.projectId) client.#projectIdSource = 'env';
+    client.#shared.logger?.debug(`dbss-obs: credentials from ${client.#credentialSource}`);
+    return client;
+  }
+
+  /**
+   * A client with other credentials that shares this one's transport (connections), caches and
+   * retry policy: cheap enough to make per request (the gateway does, per caller token).
+   */
+  withAuth(auth: DbssAuth): DbssClient {
+    const child = new DbssClient({ ...this.#options, auth, [SHARED]: this.#shared } as InternalOptions);
+    child.#projectIdSource = this.#projectIdSource;
+    return child;
+  }
+
+  /** Where the region, credentials and project id came from. Never holds a secret. */
+  describe(): DbssClientDescription {
+    const d: DbssClientDescription = {
+      endpoint: this.endpoint,
+      authType: this.authType,
+      credentialSource: this.#credentialSource,
+    };
+    if (this.region) d.region = this.region;
+    if (this.projectId) {
+      d.projectId = this.projectId;
+      d.projectIdSource = this.#projectIdSource;
+    }
+    return d;
+  }
+
+  /** The project id calls use when they name none: the configured one. */
+  async resolveProjectId(_opts: { signal?: AbortSignal } = {}): Promise<string> {
+    assertProjectId(this.projectId);
+    return this.projectId;
   }
 
   /** Lists the OBS buckets `projectId` may back audit logs up into. */
@@ -126,6 +229,7 @@ export class DbssClient {
         },
       );
     }
+    if (params.headers) checkHeaders(params.headers);
     const url = new URL(`v2/${projectId}/audit/backup/obs-buckets`, this.#base);
     const res = await this.#request('GET', url, projectId, params);
     return parseObsList(res.text, res.status, res.headers.get('x-request-id') ?? undefined);
@@ -133,12 +237,15 @@ export class DbssClient {
 
   async #request(method: string, url: URL, projectId: string, params: ListObsBucketsParams) {
     let reauthenticated = false;
+    const retry = this.#shared.retry;
     for (let attempt = 0; ; attempt++) {
       const req: AuthRequest = {
         method,
         url,
         projectId,
-        headers: { Accept: 'application/json', 'User-Agent': USER_AGENT },
+        headers: params.headers
+          ? { ...params.headers, Accept: 'application/json', 'User-Agent': USER_AGENT }
+          : { Accept: 'application/json', 'User-Agent': USER_AGENT },
         signal: params.signal,
       };
       try {
@@ -147,7 +254,7 @@ export class DbssClient {
         if (pending) await pending; // token and AK/SK are synchronous: no extra tick
         const started = params.onAttempt ? performance.now() : 0;
         try {
-          const res = await this.#http.send({ ...req, timeoutMs: params.timeoutMs });
+          const res = await this.#shared.http.send({ ...req, timeoutMs: params.timeoutMs ?? this.timeoutMs });
           params.onAttempt?.({
             status: res.status,
             requestId: res.headers.get('x-request-id') ?? undefined,
@@ -175,11 +282,26 @@ export class DbssClient {
           attempt--;
           continue;
         }
-        if (attempt >= this.#retry.maxRetries || !shouldRetry(method, err)) throw err;
-        const delay = retryDelay(attempt + 1, err, this.#retry);
+        if (attempt >= retry.maxRetries || !shouldRetry(method, err)) throw err;
+        const delay = retryDelay(attempt + 1, err, retry);
         if (delay === undefined) throw err;
         await sleep(delay, params.signal);
       }
+    }
+  }
+}
+
+function checkHeaders(headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (RESERVED_HEADERS.has(name.toLowerCase())) {
+      throw new DbssValidationError(`headers.${name} is set by the client's authentication; remove it.`, {
+        field: 'headers',
+      });
+    }
+    if (typeof value !== 'string' || /[\r\n]/.test(value) || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      throw new DbssValidationError(`headers.${name} must be a valid header name with a one-line string value.`, {
+        field: 'headers',
+      });
     }
   }
 }

@@ -15,7 +15,8 @@ export type DbssErrorCode =
   | 'ABORTED'
   | 'INVALID_RESPONSE'
   | 'VALIDATION_ERROR'
-  | 'CONFIG_ERROR';
+  | 'CONFIG_ERROR'
+  | 'PROJECT_NOT_FOUND';
 
 export interface DbssErrorDetail {
   readonly errorCode?: string;
@@ -33,6 +34,9 @@ export interface DbssErrorJSON {
   details?: readonly DbssErrorDetail[];
   field?: string;
   variable?: string;
+  file?: string;
+  key?: string;
+  region?: string;
 }
 
 const BRAND = Symbol.for('dbss-obs.error');
@@ -66,24 +70,56 @@ export class DbssValidationError extends DbssError {
   }
 }
 
-/** Wrong or missing configuration, found before any I/O. `variable` names the environment variable. */
+/**
+ * Wrong or missing configuration, found before any I/O. `variable` names the environment variable
+ * (or option); for a profile file, `file` is its path and `key` the entry that is wrong or missing.
+ */
 export class DbssConfigError extends DbssError {
   override readonly name = 'DbssConfigError';
   readonly variable: string | undefined;
-  constructor(message: string, options?: { variable?: string }) {
+  readonly file: string | undefined;
+  readonly key: string | undefined;
+  constructor(message: string, options?: { variable?: string; file?: string; key?: string }) {
     super('CONFIG_ERROR', message);
     this.variable = options?.variable;
+    this.file = options?.file;
+    this.key = options?.key;
   }
   override toJSON(): DbssErrorJSON {
-    return { ...super.toJSON(), variable: this.variable };
+    return { ...super.toJSON(), variable: this.variable, file: this.file, key: this.key };
+  }
+}
+
+/**
+ * No project id was configured and none is named after `region` for these credentials.
+ * Fix: set HUAWEICLOUD_SDK_PROJECT_ID (or the `projectId` option).
+ */
+export class DbssProjectNotFoundError extends DbssError {
+  override readonly name = 'DbssProjectNotFoundError';
+  readonly region: string;
+  constructor(region: string) {
+    super(
+      'PROJECT_NOT_FOUND',
+      `No project named "${region}" is visible to these credentials; set HUAWEICLOUD_SDK_PROJECT_ID (or the projectId option).`,
+    );
+    this.region = region;
+  }
+  override toJSON(): DbssErrorJSON {
+    return { ...super.toJSON(), region: this.region };
   }
 }
 
 /** No HTTP answer: DNS, refused, reset. `cause` keeps the underlying error. */
 export class DbssConnectionError extends DbssError {
   override readonly name: string = 'DbssConnectionError';
-  constructor(message = 'Could not reach DBSS', options?: { cause?: unknown }) {
+  /** The `X-Request-Id` when the answer began and then broke off. */
+  readonly requestId: string | undefined;
+  constructor(message = 'Could not reach DBSS', options?: { cause?: unknown; requestId?: string }) {
     super('CONNECTION_ERROR', message, options);
+    this.requestId = options?.requestId;
+  }
+  override toJSON(): DbssErrorJSON {
+    return { ...super.toJSON(), requestId: this.requestId };
   }
 }
 
@@ -91,9 +127,15 @@ export class DbssConnectionError extends DbssError {
 export class DbssTimeoutError extends DbssError {
   override readonly name = 'DbssTimeoutError';
   readonly timeoutMs: number;
-  constructor(timeoutMs: number, options?: { cause?: unknown }) {
+  /** The `X-Request-Id` when headers arrived in time but the body did not. */
+  readonly requestId: string | undefined;
+  constructor(timeoutMs: number, options?: { cause?: unknown; requestId?: string }) {
     super('TIMEOUT', `DBSS did not answer within ${timeoutMs} ms`, options);
     this.timeoutMs = timeoutMs;
+    this.requestId = options?.requestId;
+  }
+  override toJSON(): DbssErrorJSON {
+    return { ...super.toJSON(), requestId: this.requestId };
   }
 }
 
@@ -200,30 +242,35 @@ export class DbssApiError extends DbssError {
 
 export class DbssBadRequestError extends DbssApiError {
   override readonly name = 'DbssBadRequestError';
+  declare readonly status: 400;
   constructor(init: ApiErrorInit) {
     super('BAD_REQUEST', init);
   }
 }
 export class DbssAuthenticationError extends DbssApiError {
   override readonly name = 'DbssAuthenticationError';
+  declare readonly status: 401;
   constructor(init: ApiErrorInit) {
     super('AUTHENTICATION_FAILED', init);
   }
 }
 export class DbssPermissionError extends DbssApiError {
   override readonly name = 'DbssPermissionError';
+  declare readonly status: 403;
   constructor(init: ApiErrorInit) {
     super('PERMISSION_DENIED', init);
   }
 }
 export class DbssNotFoundError extends DbssApiError {
   override readonly name = 'DbssNotFoundError';
+  declare readonly status: 404;
   constructor(init: ApiErrorInit) {
     super('NOT_FOUND', init);
   }
 }
 export class DbssRateLimitError extends DbssApiError {
   override readonly name = 'DbssRateLimitError';
+  declare readonly status: 429;
   constructor(init: ApiErrorInit) {
     super('RATE_LIMITED', init);
   }

@@ -1,5 +1,17 @@
-export type { DbssAttempt, DbssAuth, DbssClientOptions, FetchLike, ListObsBucketsParams, ObsBucket } from './client.js';
+export type {
+  DbssAttempt,
+  DbssAuth,
+  DbssClientDescription,
+  DbssClientOptions,
+  DbssCredentialSource,
+  DbssLogger,
+  FetchLike,
+  ListObsBucketsParams,
+  ObsBucket,
+} from './client.js';
 export { DbssClient, parseObsList } from './client.js';
+export type { Env } from './config.js';
+export { configFromEnv, ENV_LABELS, resolveEndpoint } from './config.js';
 export type { DbssErrorCode, DbssErrorDetail, DbssErrorJSON } from './errors.js';
 export {
   DbssAbortError,
@@ -11,6 +23,7 @@ export {
   DbssError,
   DbssNotFoundError,
   DbssPermissionError,
+  DbssProjectNotFoundError,
   DbssRateLimitError,
   DbssResponseError,
   DbssServerError,
@@ -19,8 +32,6 @@ export {
   isDbssApiError,
   isDbssError,
 } from './errors.js';
-export type { Env } from './internal/config.js';
-export { configFromEnv, ENV_LABELS, resolveEndpoint } from './internal/config.js';
 export { createRedactor } from './internal/redact.js';
 export type { DbssRegion } from './regions.js';
 export { DBSS_REGIONS, dbssEndpoint, iamEndpoint, isDbssRegion } from './regions.js';

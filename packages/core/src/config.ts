@@ -1,8 +1,8 @@
 // Checks client options before any I/O. Messages name the option, or the environment variable when
 // the value came from one (fromEnv passes the variable names as labels).
-import { DbssConfigError } from '../errors.js';
-import { DBSS_REGIONS, type DbssRegion, dbssEndpoint, iamEndpoint, isDbssRegion } from '../regions.js';
-import { isValidProjectId } from '../validate.js';
+import { DbssConfigError } from './errors.js';
+import { DBSS_REGIONS, type DbssRegion, dbssEndpoint, iamEndpoint, isDbssRegion } from './regions.js';
+import { isValidProjectId } from './validate.js';
 
 export type DbssAuth =
   | { type: 'token'; token: string }
@@ -16,6 +16,7 @@ export interface ConfigInput {
   projectId?: string;
   timeoutMs?: number;
   maxRetries?: number;
+  iamEndpoint?: string;
 }
 
 export interface ResolvedConfig {
@@ -122,7 +123,6 @@ export function resolveConfig(input: ConfigInput, labels: ConfigLabels = OPTION_
   if (!auth || typeof auth !== 'object') {
     fail(labels.auth, 'is required: give an IAM token, an AK/SK pair, or an IAM user name, password and domain.');
   }
-  let iam: string | undefined;
   switch (auth.type) {
     case 'token':
       required(auth.token, labels.token);
@@ -135,13 +135,17 @@ export function resolveConfig(input: ConfigInput, labels: ConfigLabels = OPTION_
       required(auth.user, labels.user);
       required(auth.password, labels.password);
       required(auth.domain, labels.domain);
-      if (auth.iamEndpoint) iam = parseHttpUrl(auth.iamEndpoint, labels.iamEndpoint).href;
-      else if (region) iam = `${iamEndpoint(region)}/`;
-      else fail(labels.iamEndpoint, `is required for password login when ${labels.endpoint} is set without a region.`);
       break;
     }
     default:
       fail(labels.auth, `has an unknown type; use "token", "aksk" or "password".`);
+  }
+  const iamRaw = (auth.type === 'password' ? auth.iamEndpoint : undefined) || input.iamEndpoint;
+  let iam: string | undefined;
+  if (iamRaw) iam = parseHttpUrl(iamRaw, labels.iamEndpoint).href;
+  else if (region) iam = `${iamEndpoint(region)}/`;
+  else if (auth.type === 'password') {
+    fail(labels.iamEndpoint, `is required for password login when ${labels.endpoint} is set without a region.`);
   }
 
   if (input.projectId !== undefined && input.projectId !== '' && !isValidProjectId(input.projectId)) {
@@ -224,6 +228,7 @@ export function configFromEnv(env: Env): ConfigInput {
   return {
     region: v('HUAWEICLOUD_SDK_REGION'),
     endpoint: v('DBSS_ENDPOINT'),
+    iamEndpoint: v('HUAWEICLOUD_SDK_IAM_ENDPOINT'),
     projectId: v('HUAWEICLOUD_SDK_PROJECT_ID'),
     auth,
     timeoutMs: intVar(env, 'DBSS_TIMEOUT_MS'),
