@@ -1,0 +1,118 @@
+// Redis when it answers, this process when it does not: no request fails because of Redis.
+// Each transition is logged once; `redisUp` feeds dbss_gateway_redis_up.
+import { MemoryStore } from './memory-store.js';
+import { RedisStore, type RedisStoreOptions } from './redis-store.js';
+import type { HitResult, SharedStore } from './store.js';
+
+/** Where transitions are reported (a pino logger fits). */
+export interface StoreLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface FallbackStoreOptions extends Omit<RedisStoreOptions, 'onStatus' | 'onError'> {
+  logger?: StoreLogger;
+  /** After a failed command, use the in-process store this long before trying Redis again. @default 1000 */
+  coolDownMs?: number;
+  /** The in-process store used while Redis is down. @default a new MemoryStore */
+  memory?: MemoryStore;
+}
+
+export class FallbackStore implements SharedStore {
+  readonly backend = 'redis' as const;
+  readonly redisStore: RedisStore;
+  readonly memory: MemoryStore;
+  readonly #logger: StoreLogger | undefined;
+  readonly #coolDownMs: number;
+  readonly #where: { redis: string };
+  #downUntil = 0;
+  /** What was last logged: undefined before the first connection attempt settled. */
+  #reported: boolean | undefined;
+
+  constructor(opts: FallbackStoreOptions) {
+    this.#logger = opts.logger;
+    this.#coolDownMs = opts.coolDownMs ?? 1000;
+    this.memory = opts.memory ?? new MemoryStore();
+    this.#where = { redis: redisAddress(opts.url) };
+    this.redisStore = new RedisStore({
+      ...opts,
+      onStatus: () => this.#report(),
+      onError: () => this.#failed(),
+    });
+  }
+
+  /** True while shared state lives in Redis; false while this process stands in for it. */
+  get redisUp(): boolean {
+    return this.redisStore.up && Date.now() >= this.#downUntil;
+  }
+
+  /** Connects at start; resolves whether Redis is usable (the store works either way). */
+  async connect(timeoutMs?: number): Promise<boolean> {
+    const up = await this.redisStore.connect(timeoutMs);
+    this.#report();
+    return up;
+  }
+
+  #failed(): void {
+    this.#downUntil = Date.now() + this.#coolDownMs;
+    this.#report();
+  }
+
+  #report(): void {
+    const up = this.redisUp;
+    if (this.#reported === up) return;
+    const first = this.#reported === undefined;
+    this.#reported = up;
+    if (up) this.#logger?.info(this.#where, first ? 'redis connected: shared state' : 'redis is back: shared state');
+    else this.#logger?.warn(this.#where, 'redis unreachable: shared state falls back to this process');
+  }
+
+  /** Runs `op` on Redis when it is up, else (or when it fails) on the in-process store. */
+  async #use<R>(op: (s: SharedStore) => Promise<R>): Promise<R> {
+    if (!this.redisUp) {
+      if (this.#reported === true) this.#report();
+      return op(this.memory);
+    }
+    try {
+      const r = await op(this.redisStore);
+      if (this.#reported !== true) this.#report();
+      return r;
+    } catch {
+      this.#failed();
+      return op(this.memory);
+    }
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.#use((s) => s.get(key));
+  }
+
+  set(key: string, value: string, ttlMs: number): Promise<void> {
+    return this.#use((s) => s.set(key, value, ttlMs));
+  }
+
+  hit(key: string, limit: number, windowMs: number): Promise<HitResult> {
+    return this.#use((s) => s.hit(key, limit, windowMs));
+  }
+
+  coalesce<T>(key: string, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+    // The Redis store never fails a coalesced call because of Redis (it runs `fn` itself then),
+    // and an error from `fn` must reach the caller, not trigger a second call: no #use here.
+    return this.redisUp ? this.redisStore.coalesce(key, lockTtlMs, fn) : this.memory.coalesce(key, lockTtlMs, fn);
+  }
+
+  async close(): Promise<void> {
+    await this.redisStore.close();
+    await this.memory.close();
+  }
+}
+
+/** host:port of a Redis URL, for logs (never its password). */
+export function redisAddress(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '6379'}`;
+  } catch {
+    return 'redis';
+  }
+}
