@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // dbss-emulator: run the local DBSS from a shell.
 import { parseArgs } from 'node:util';
-import { DEMO_PROJECT_ID, EMPTY_PROJECT_ID, FORBIDDEN_PROJECT_ID, MAX_BUCKETS } from './data.js';
-import { DEMO_AK, DEMO_SK, DEMO_TOKEN, DEMO_USER, startEmulator } from './emulator.js';
+import { banner } from './banner.js';
+import { MAX_BUCKETS } from './data.js';
+import { DEFAULT_TEMP_CREDENTIAL_TTL_MS, DEMO_AK, DEMO_SK, DEMO_TOKEN, DEMO_USER, startEmulator } from './emulator.js';
 
 const HELP = `dbss-emulator: a local Huawei Cloud DBSS for ListAuditObsBuckets
 
@@ -13,7 +14,9 @@ Usage: dbss-emulator [options]
   --seed N        seed for generated buckets (default 1)
   --fixture FILE  buckets from a JSON file: {"obs_list":[...]} or {"projects":{"<id>":{"obs_list":[...]}}}
   --token T       the token accepted as X-Auth-Token (default ${DEMO_TOKEN})
-  --ak AK --sk SK the AK/SK pair accepted for signed requests
+  --ak AK --sk SK the AK/SK pair accepted for signed requests (default ${DEMO_AK} / ${DEMO_SK})
+  --temp-credential-ttl SECONDS
+                  lifetime of temporary AK/SK from /openstack/latest/securitykey (default ${DEFAULT_TEMP_CREDENTIAL_TTL_MS / 1000})
   -h, --help      this text`;
 
 function fail(message: string): never {
@@ -33,6 +36,7 @@ try {
       token: { type: 'string' },
       ak: { type: 'string' },
       sk: { type: 'string' },
+      'temp-credential-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -53,6 +57,8 @@ const int = (name: string, max: number): number | undefined => {
 const port = int('port', 65535) ?? 8443;
 const buckets = int('buckets', MAX_BUCKETS);
 const seed = int('seed', 2 ** 31);
+const ttlSeconds = int('temp-credential-ttl', 43_200) ?? DEFAULT_TEMP_CREDENTIAL_TTL_MS / 1000;
+if (ttlSeconds === 0) fail('--temp-credential-ttl must be at least 1 second');
 if ((values.ak === undefined) !== (values.sk === undefined)) fail('--ak and --sk go together');
 const ak = (values.ak as string | undefined) ?? DEMO_AK;
 const sk = (values.sk as string | undefined) ?? DEMO_SK;
@@ -67,20 +73,9 @@ try {
     fixture: values.fixture as string | undefined,
     token,
     credentials: [{ ak, sk }],
+    tempCredentialTtlMs: ttlSeconds * 1000,
   });
-  process.stdout.write(
-    [
-      `DBSS emulator listening on ${emu.url}`,
-      `  projects: ${DEMO_PROJECT_ID} (buckets)  ${EMPTY_PROJECT_ID} (empty)  ${FORBIDDEN_PROJECT_ID} (403)`,
-      '  authenticate with one of:',
-      `    export DBSS_ENDPOINT=${emu.url} HUAWEICLOUD_SDK_PROJECT_ID=${DEMO_PROJECT_ID}`,
-      `    export HUAWEICLOUD_AUTH_TOKEN=${token}`,
-      `    export HUAWEICLOUD_SDK_AK=${ak} HUAWEICLOUD_SDK_SK=<the --sk value>`,
-      `    export HUAWEICLOUD_SDK_IAM_ENDPOINT=${emu.url} HUAWEICLOUD_IAM_USER=${DEMO_USER.name} HUAWEICLOUD_IAM_PASSWORD=${DEMO_USER.password} HUAWEICLOUD_IAM_DOMAIN=${DEMO_USER.domain}`,
-      `  try: curl -H "X-Auth-Token: ${token}" ${emu.url}/v2/${DEMO_PROJECT_ID}/audit/backup/obs-buckets`,
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(banner({ url: emu.url, token, ak, sk, user: DEMO_USER, tempCredentialTtlSeconds: ttlSeconds }));
   const stop = () => {
     void emu.close().then(() => process.exit(0));
   };

@@ -1,4 +1,6 @@
-// Deterministic bucket data: a realistic demo dozen, or N generated buckets from a seed.
+// Deterministic data: the demo projects and their names, a realistic demo dozen of buckets, N generated
+// buckets from a seed, or a fixture file.
+import { readFileSync } from 'node:fs';
 
 export interface WireBucket {
   bucket_name: string;
@@ -9,10 +11,19 @@ export const DEMO_PROJECT_ID = '0b5c7f9e2a4d4e6f8a1b3c5d7e9f0a12';
 export const EMPTY_PROJECT_ID = '5e6f7a8b9c0d41e2a3b4c5d6e7f80912';
 export const FORBIDDEN_PROJECT_ID = '9f8e7d6c5b4a49382716afbecd0a1b2c';
 
-/** Project names IAM knows for the demo projects (Huawei names a project after its region). */
+/** The IAM domain (account) that owns every emulated project. */
+export const DEMO_DOMAIN_ID = 'd3a0c2f1b4e5467890abcdef12345678';
+export const DEMO_DOMAIN_NAME = 'demo-domain';
+/** The region whose project holds the demo buckets: discovery by this name finds DEMO_PROJECT_ID. */
+export const DEMO_REGION = 'cn-north-4';
+
+/**
+ * Project names IAM knows for the demo projects. Huawei names a project after its region, and project
+ * discovery (`GET /v3/projects?name={region}`) relies on it, so each demo project is a region here.
+ */
 export const PROJECT_NAMES: Readonly<Record<string, string>> = {
-  [DEMO_PROJECT_ID]: 'cn-north-4',
-  [EMPTY_PROJECT_ID]: 'cn-north-4_empty',
+  [DEMO_PROJECT_ID]: DEMO_REGION,
+  [EMPTY_PROJECT_ID]: 'cn-south-1',
   [FORBIDDEN_PROJECT_ID]: 'cn-east-3',
 };
 
@@ -97,5 +108,18 @@ export function generateBuckets(count: number, seed = 1): WireBucket[] {
       location: pick(LOCATIONS),
     };
   }
+  return out;
+}
+
+/** Buckets per project from a fixture file: `{"obs_list":[…]}` (demo project) or `{"projects":{"<id>":{"obs_list":[…]}}}`. */
+export function loadFixture(file: string): Map<string, WireBucket[]> {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+    obs_list?: WireBucket[];
+    projects?: Record<string, { obs_list?: WireBucket[] }>;
+  };
+  const out = new Map<string, WireBucket[]>();
+  if (parsed.obs_list) out.set(DEMO_PROJECT_ID, parsed.obs_list);
+  for (const [id, p] of Object.entries(parsed.projects ?? {})) out.set(id, p.obs_list ?? []);
+  if (out.size === 0) throw new Error(`fixture ${file} has neither "obs_list" nor "projects"`);
   return out;
 }

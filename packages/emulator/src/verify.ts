@@ -62,7 +62,12 @@ export function expectedSignature(req: IncomingMessage, body: Buffer, auth: Pars
       return `${name}:${Array.isArray(v) ? v.join(',') : (v ?? '')}\n`;
     })
     .join('');
-  const payload = createHash('sha256').update(body).digest('hex');
+  // The official SDKs send `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` for non-JSON bodies and sign that literal.
+  const declared = req.headers['x-sdk-content-sha256'];
+  const payload =
+    declared === 'UNSIGNED-PAYLOAD' && auth.signedHeaders.includes('x-sdk-content-sha256')
+      ? declared
+      : createHash('sha256').update(body).digest('hex');
   const canonical = [req.method, uri, query, headers, auth.signedHeaders.join(';'), payload].join('\n');
   const date = String(req.headers['x-sdk-date'] ?? '');
   const toSign = `SDK-HMAC-SHA256\n${date}\n${createHash('sha256').update(canonical).digest('hex')}`;

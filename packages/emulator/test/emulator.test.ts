@@ -5,15 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DEMO_AK,
   DEMO_BUCKETS,
   DEMO_PROJECT_ID,
+  DEMO_REGION,
+  DEMO_SK,
   DEMO_TOKEN,
   DEMO_USER,
+  EMPTY_PROJECT_ID,
   type Emulator,
   FORBIDDEN_PROJECT_ID,
   generateBuckets,
+  METADATA_PATHS,
   startEmulator,
 } from '../src/index.js';
+import { signedFetch } from './support/sign.js';
 
 let emu: Emulator;
 beforeAll(async () => {
@@ -56,6 +62,48 @@ describe('data', () => {
     } finally {
       await e.close();
     }
+  });
+});
+
+describe('data that changes at runtime', () => {
+  it('setBuckets on the handle changes what the next call returns', async () => {
+    const e = await startEmulator();
+    try {
+      e.setBuckets(DEMO_PROJECT_ID, [{ bucket_name: 'added-later', location: 'cn-north-4' }]);
+      expect(await (await list(e.url)).json()).toEqual({
+        obs_list: [{ bucket_name: 'added-later', location: 'cn-north-4' }],
+      });
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('PUT /__emulator/projects/{id}/buckets changes the data of an emulator in another process', async () => {
+    const e = await startEmulator();
+    try {
+      const obs_list = [{ bucket_name: 'via-control-api', location: 'cn-east-3' }];
+      const put = await fetch(`${e.url}/__emulator/projects/${EMPTY_PROJECT_ID}/buckets`, {
+        method: 'PUT',
+        body: JSON.stringify({ obs_list }),
+      });
+      expect(put.status).toBe(200);
+      expect(await (await list(e.url, EMPTY_PROJECT_ID)).json()).toEqual({ obs_list });
+      const bad = await fetch(`${e.url}/__emulator/projects/${EMPTY_PROJECT_ID}/buckets`, {
+        method: 'PUT',
+        body: JSON.stringify({ obs_list: [{ bucket_name: 1 }] }),
+      });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: string }).error).toContain('obs_list');
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('POST /__emulator/tokens issues a token that reads the demo project', async () => {
+    const res = await fetch(`${emu.url}/__emulator/tokens`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(201);
+    const { token } = (await res.json()) as { token: string };
+    expect((await list(emu.url, DEMO_PROJECT_ID, { 'X-Auth-Token': token })).status).toBe(200);
   });
 });
 
@@ -141,44 +189,108 @@ describe('faults', () => {
   });
 });
 
+const cli = join(import.meta.dirname, '../dist/cli.js');
+
+/** Starts the bin and resolves with its banner (everything up to the `try:` line). */
+async function startBin(args: string[]): Promise<{ out: string; stop(): void }> {
+  const child = spawn(process.execPath, [cli, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => {
+      buf += d;
+      if (buf.includes('try:')) resolve(buf);
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+  });
+  return { out, stop: () => child.kill('SIGTERM') };
+}
+
+/** `export NAME=value` lines of a banner. */
+function exportsOf(out: string): Record<string, string> {
+  return Object.fromEntries([...out.matchAll(/^\s*export (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+}
+
 describe('dbss-emulator bin', () => {
   it('prints its URL, the demo project and how to authenticate, and serves', async () => {
-    const child = spawn(
-      process.execPath,
-      [join(import.meta.dirname, '../dist/cli.js'), '--port', '0', '--buckets', '40'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const bin = await startBin(['--buckets', '40']);
     try {
-      const out = await new Promise<string>((resolve, reject) => {
-        let buf = '';
-        child.stdout.on('data', (d) => {
-          buf += d;
-          if (buf.includes('try:')) resolve(buf);
-        });
-        child.once('exit', (code) => reject(new Error(`exited ${code}`)));
-      });
-      expect(out).toContain(DEMO_PROJECT_ID);
-      expect(out).toContain('HUAWEICLOUD_AUTH_TOKEN=');
-      const url = /listening on (\S+)/.exec(out)?.[1] as string;
+      expect(bin.out).toContain(DEMO_PROJECT_ID);
+      expect(bin.out).toContain('HUAWEICLOUD_AUTH_TOKEN=');
+      const url = /listening on (\S+)/.exec(bin.out)?.[1] as string;
       const body = (await (await list(url)).json()) as { obs_list: unknown[] };
       expect(body.obs_list).toHaveLength(40);
     } finally {
-      child.kill('SIGTERM');
+      bin.stop();
+    }
+  });
+
+  it('the banner prints every accepted credential as export lines, the real default SK included', async () => {
+    const bin = await startBin([]);
+    try {
+      const url = /listening on (\S+)/.exec(bin.out)?.[1] as string;
+      const env = exportsOf(bin.out);
+      expect(env).toEqual({
+        DBSS_ENDPOINT: url,
+        HUAWEICLOUD_SDK_IAM_ENDPOINT: url,
+        HUAWEICLOUD_SDK_REGION: DEMO_REGION,
+        HUAWEICLOUD_SDK_PROJECT_ID: DEMO_PROJECT_ID,
+        HUAWEICLOUD_AUTH_TOKEN: DEMO_TOKEN,
+        HUAWEICLOUD_SDK_AK: DEMO_AK,
+        HUAWEICLOUD_SDK_SK: DEMO_SK,
+        HUAWEICLOUD_IAM_USER: DEMO_USER.name,
+        HUAWEICLOUD_IAM_PASSWORD: DEMO_USER.password,
+        HUAWEICLOUD_IAM_DOMAIN: DEMO_USER.domain,
+        DBSS_METADATA_ENDPOINT: url,
+      });
+      // The printed AK/SK really sign: a request made from the banner alone succeeds.
+      const signed = await signedFetch(`${url}/v2/${env.HUAWEICLOUD_SDK_PROJECT_ID}/audit/backup/obs-buckets`, {
+        ak: env.HUAWEICLOUD_SDK_AK as string,
+        sk: env.HUAWEICLOUD_SDK_SK as string,
+      });
+      expect(signed.status).toBe(200);
+      // Each demo project is named after a region, and the banner says which.
+      expect(bin.out).toMatch(new RegExp(`${DEMO_PROJECT_ID}\\s+${DEMO_REGION}`));
+    } finally {
+      bin.stop();
+    }
+  });
+
+  it('prints the --ak/--sk it was given, and --temp-credential-ttl sets the metadata credentials’ lifetime', async () => {
+    const bin = await startBin([
+      '--ak',
+      'MYACCESSKEY000000001',
+      '--sk',
+      'my-secret-key',
+      '--temp-credential-ttl',
+      '120',
+    ]);
+    try {
+      const env = exportsOf(bin.out);
+      expect(env.HUAWEICLOUD_SDK_SK).toBe('my-secret-key');
+      const res = await fetch(`${env.DBSS_METADATA_ENDPOINT}${METADATA_PATHS.securityKey}`);
+      const { credential } = (await res.json()) as { credential: { expires_at: string } };
+      const ttl = Date.parse(credential.expires_at) - Date.now();
+      expect(ttl).toBeGreaterThan(100_000);
+      expect(ttl).toBeLessThanOrEqual(120_000);
+    } finally {
+      bin.stop();
     }
   });
 
   it('exits 2 naming the flag on bad usage', async () => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, '../dist/cli.js'), '--buckets', 'lots'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    const code = await new Promise((r) => child.once('exit', r));
-    expect(code).toBe(2);
-    expect(err).toContain('--buckets');
+    for (const args of [
+      ['--buckets', 'lots'],
+      ['--temp-credential-ttl', '0'],
+      ['--ak', 'X'],
+    ]) {
+      const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
+      const code = await new Promise((r) => child.once('exit', r));
+      expect(code).toBe(2);
+      expect(err).toContain(args[0]);
+    }
   });
 });
