@@ -52,6 +52,7 @@ export class RedisStore implements SharedStore {
   readonly #opts: RedisStoreOptions;
   readonly #inflight = new Map<string, Promise<unknown>>();
   #hash: KeyHasher | undefined;
+  #currentSalt: string | undefined;
   #up = false;
   #closed = false;
 
@@ -99,15 +100,19 @@ export class RedisStore implements SharedStore {
 
   async #onReady(): Promise<void> {
     try {
-      if (!this.#hash) {
-        let salt = this.#salt;
-        if (!salt) {
-          const key = `${this.#prefix}salt`;
-          await this.redis.set(key, randomBytes(32).toString('base64url'), 'NX');
-          salt = (await this.redis.get(key)) ?? undefined;
-          if (!salt) return;
+      if (!this.#salt) {
+        // On every (re)connect: a Redis restarted empty gets our salt back, and a replica that
+        // started meanwhile adopts the one already there, so all replicas hash alike.
+        const key = `${this.#prefix}salt`;
+        await this.redis.set(key, this.#currentSalt ?? randomBytes(32).toString('base64url'), 'NX');
+        const salt = await this.redis.get(key);
+        if (!salt) return;
+        if (salt !== this.#currentSalt) {
+          this.#currentSalt = salt;
+          this.#hash = createKeyHasher(salt);
         }
-        this.#hash = createKeyHasher(salt);
+      } else if (!this.#hash) {
+        this.#hash = createKeyHasher(this.#salt);
       }
       this.#setUp(true);
     } catch {
@@ -140,16 +145,6 @@ export class RedisStore implements SharedStore {
   }
 
   coalesce<T>(key: string, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
-    // Callers on this replica join one promise first, so only one of them talks to Redis.
-    const joined = this.#inflight.get(key);
-    if (joined) return joined as Promise<T>;
-    const pending = this.#shared(key, lockTtlMs, fn).finally(() => this.#inflight.delete(key));
-    this.#inflight.set(key, pending);
-    return pending;
-  }
-
-  async #shared<T>(key: string, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
-    const ttl = Math.max(100, Math.ceil(lockTtlMs));
     let lock: string;
     try {
       lock = this.#key('l', key);
@@ -157,6 +152,16 @@ export class RedisStore implements SharedStore {
       this.#opts.onError?.(err);
       return fn();
     }
+    // Callers on this replica join one promise first, so only one of them talks to Redis.
+    const joined = this.#inflight.get(lock);
+    if (joined) return joined as Promise<T>;
+    const pending = this.#shared(lock, lockTtlMs, fn).finally(() => this.#inflight.delete(lock));
+    this.#inflight.set(lock, pending);
+    return pending;
+  }
+
+  async #shared<T>(lock: string, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+    const ttl = Math.max(100, Math.ceil(lockTtlMs));
     const resultKey = (id: string) => `${lock}:${id || '-'}`;
     const me = randomUUID();
     let waitFor = '';
@@ -190,7 +195,7 @@ export class RedisStore implements SharedStore {
     let payload = 'E';
     try {
       const value = await fn();
-      payload = `V${JSON.stringify(value)}`;
+      payload = `V${JSON.stringify(value) ?? 'null'}`;
       return value;
     } finally {
       clearInterval(renew);

@@ -262,6 +262,11 @@ describe('Fallback store (Redis down is not an outage)', () => {
       await waitUntil(() => a.redisUp && b.redisUp, 10_000);
       await a.set('k2', 'shared again', 60_000);
       expect(await b.get('k2')).toBe('shared again');
+      // Redis came back empty: a replica started now still hashes keys like the older ones.
+      const c = new FallbackStore({ url: own.url });
+      opened.push(c);
+      expect(await c.connect()).toBe(true);
+      expect(await c.get('k2')).toBe('shared again');
       expect(log.lines).toEqual([
         { level: 'info', msg: 'redis connected: shared state' },
         { level: 'warn', msg: 'redis unreachable: shared state falls back to this process' },
