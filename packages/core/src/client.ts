@@ -1,23 +1,27 @@
-import { configFromEnv, type DbssAuth, ENV_LABELS, type Env, resolveConfig } from './config.js';
+// DbssClient: one options object, one call, errors as data. HTTP, retries and error classes live in
+// internal/transport.ts; credentials in credentials.ts and internal/auth/.
+import { configFromEnv, type DbssProxyOptions, ENV_LABELS, type Env, proxyFromEnv, resolveConfig } from './config.js';
+import type { DbssAuth, DbssCredentialSource } from './credentials.js';
 import {
-  DbssApiError,
+  DbssAbortError,
   DbssAuthenticationError,
-  type DbssError,
+  DbssBadRequestError,
+  DbssNotFoundError,
+  DbssProjectNotFoundError,
   DbssResponseError,
   DbssValidationError,
 } from './errors.js';
-import { akskAuth } from './internal/auth/aksk.js';
-import { passwordAuth } from './internal/auth/password.js';
+import { akskAuth, staticAkSk } from './internal/auth/aksk.js';
+import { metadataAkSk } from './internal/auth/metadata.js';
+import { type PasswordStrategy, passwordAuth } from './internal/auth/password.js';
 import { tokenAuth } from './internal/auth/token.js';
 import type { AuthRequest, AuthStrategy } from './internal/auth/types.js';
-import { createFetchTransport, type FetchLike, type HttpTransport } from './internal/http.js';
-import { createNodeTransport } from './internal/node-transport.js';
-import { createRedactor, type Redactor } from './internal/redact.js';
-import { DEFAULT_RETRY, type RetryPolicy, retryDelay, shouldRetry } from './internal/retry.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './internal/retry.js';
+import { createTransport, type FetchLike, type SendOptions, type Transport } from './internal/transport.js';
 import type { DbssRegion } from './regions.js';
-import { assertProjectId } from './validate.js';
+import { assertProjectId, isValidProjectId } from './validate.js';
 
-export type { DbssAuth, FetchLike };
+export type { DbssAuth, DbssCredentialSource, FetchLike };
 
 /** One bucket a project may back audit logs up into. */
 export interface ObsBucket {
@@ -28,34 +32,33 @@ export interface ObsBucket {
 
 export interface DbssClientOptions {
   /** DBSS region id; picks `https://dbss.{region}.myhuaweicloud.com`. Required unless `endpoint` is set. */
-  region?: string;
+  region?: string | undefined;
   /** Base URL that overrides the region's endpoint (the emulator, a proxy). @default the region's endpoint */
-  endpoint?: string;
-  /** How to authenticate: IAM token, AK/SK signing, or IAM password login. */
+  endpoint?: string | undefined;
+  /** How to authenticate: IAM token, AK/SK signing, IAM password login, or ECS metadata credentials. */
   auth: DbssAuth;
-  /** Project used when a call names none. @default undefined */
-  projectId?: string;
-  /** Per-attempt timeout in milliseconds. @default 10000 */
-  timeoutMs?: number;
+  /** Project used when a call names none. @default undefined: discovered from the region (see resolveProjectId) */
+  projectId?: string | undefined;
+  /** Per-attempt timeout in milliseconds, covering the whole body. @default 10000 */
+  timeoutMs?: number | undefined;
   /** Retries after the first attempt (GET only; connection errors, timeouts, 429, 5xx). @default 2 */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** Back-off bounds. @default { baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60000 } */
-  retry?: Partial<Omit<RetryPolicy, 'maxRetries'>>;
-  /** A fetch to send requests with. @default undefined: node:http(s) with keep-alive agents */
-  fetch?: FetchLike;
+  retry?: Partial<Omit<RetryPolicy, 'maxRetries'>> | undefined;
+  /** A fetch to send requests with (then `proxy` is up to it). @default undefined: undici with keep-alive */
+  fetch?: FetchLike | undefined;
+  /** HTTP(S) proxy; `false` for none. @default from HTTPS_PROXY / HTTP_PROXY / NO_PROXY of process.env */
+  proxy?: DbssProxyOptions | false | undefined;
   /** IAM base URL for project discovery (and password login). @default `https://iam.{region}.myhuaweicloud.com` */
-  iamEndpoint?: string;
+  iamEndpoint?: string | undefined;
   /** Receives debug lines (which credential source won, discovery); never a secret. @default undefined */
-  logger?: DbssLogger;
+  logger?: DbssLogger | undefined;
 }
 
 /** Where debug lines go; `console` fits. */
 export interface DbssLogger {
   debug(message: string): void;
 }
-
-/** Where the client's credentials came from (see `DbssClient.fromEnv`). */
-export type DbssCredentialSource = 'options' | 'env:token' | 'env:aksk' | 'env:password' | 'profile' | 'ecs-metadata';
 
 /** What `describe()` tells: where things came from, never a secret. */
 export interface DbssClientDescription {
@@ -70,33 +73,34 @@ export interface DbssClientDescription {
 /** One HTTP attempt of a call, as reported to `onAttempt`. */
 export interface DbssAttempt {
   /** HTTP status, or undefined when there was no answer (connection error, timeout, abort). */
-  status?: number;
+  status?: number | undefined;
   /** The `X-Request-Id` DBSS answered with. */
-  requestId?: string;
+  requestId?: string | undefined;
   durationMs: number;
   /** 1 for the first attempt. */
   attempt: number;
   /** Why an attempt without an answer failed: `CONNECTION_ERROR`, `TIMEOUT` or `ABORTED`. */
-  failure?: string;
+  failure?: string | undefined;
 }
 
 export interface ListObsBucketsParams {
   /** @default the client's `projectId`; without one, discovered from the region (cached per credential + region) */
-  projectId?: string;
-  signal?: AbortSignal;
+  projectId?: string | undefined;
+  signal?: AbortSignal | undefined;
   /** Called after every HTTP attempt (retries included): for logs and metrics. @default undefined */
-  onAttempt?: (attempt: DbssAttempt) => void;
+  onAttempt?: ((attempt: DbssAttempt) => void) | undefined;
   /** Per-attempt timeout for this call. @default the client's `timeoutMs` */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Extra request headers for every attempt of this call, e.g. `traceparent`, `tracestate`. Not signed.
    * Authentication headers (Authorization, X-Auth-Token, X-Sdk-Date, X-Project-Id, X-Security-Token, Host)
    * are refused with a DbssValidationError. @default undefined
    */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
 }
 
-const USER_AGENT = 'dbss-obs/0.1 (+@dbss-obs/core)';
+const USER_AGENT = 'dbss-obs/0.2 (+@dbss-obs/core)';
+const BASE_HEADERS: Readonly<Record<string, string>> = { Accept: 'application/json', 'User-Agent': USER_AGENT };
 
 /** Headers a caller may not set through `headers`: authentication belongs to the client. */
 const RESERVED_HEADERS = new Set([
@@ -109,12 +113,16 @@ const RESERVED_HEADERS = new Set([
   'content-length',
 ]);
 
+/** Discovered project ids kept per credential + region (the gateway makes one client per caller). */
+const MAX_DISCOVERED = 10_000;
+
 /** What a client and the clients made by `withAuth` have in common. */
 interface Shared {
-  http: HttpTransport;
+  transport: Transport;
   retry: RetryPolicy;
   logger: DbssLogger | undefined;
-  redactors: Set<() => readonly string[]>;
+  projectIds: Map<string, string>;
+  discovering: Map<string, Promise<string>>;
 }
 
 const SHARED = Symbol('dbss-obs.shared');
@@ -131,58 +139,78 @@ export class DbssClient {
   readonly #auth: AuthStrategy;
   readonly #shared: Shared;
   readonly #base: URL;
+  readonly #iam: string | undefined;
+  readonly #authenticate: (req: AuthRequest) => void | Promise<void>;
+  readonly #secrets: () => readonly string[];
   #credentialSource: DbssCredentialSource = 'options';
   #projectIdSource: DbssClientDescription['projectIdSource'];
+  #discovered: string | undefined;
 
   constructor(options: DbssClientOptions) {
     const cfg = resolveConfig(options ?? ({} as DbssClientOptions));
     this.#options = options;
     this.region = cfg.region;
     this.endpoint = cfg.baseUrl.href;
-    this.authType = cfg.auth.type;
+    this.authType = cfg.auth.type === 'ecs-metadata' ? 'aksk' : cfg.auth.type;
     this.projectId = cfg.projectId;
     this.#projectIdSource = cfg.projectId ? 'options' : undefined;
     this.timeoutMs = cfg.timeoutMs;
     this.maxRetries = cfg.maxRetries;
     this.#base = cfg.baseUrl;
-    const inherited = (options as InternalOptions)[SHARED];
-    if (inherited) this.#shared = inherited;
-    else {
-      const redactors = new Set<() => readonly string[]>();
-      // Strategies add secrets as they learn them (an issued IAM token), so redaction reads them late.
-      const redact: Redactor = (text) => createRedactor([...redactors].flatMap((r) => r()))(text);
-      this.#shared = {
-        http: options.fetch
-          ? createFetchTransport(options.fetch, cfg.timeoutMs, redact)
-          : createNodeTransport(cfg.timeoutMs, redact),
-        retry: { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}), maxRetries: cfg.maxRetries },
-        logger: options.logger,
-        redactors,
-      };
-    }
+    this.#iam = cfg.iamEndpoint;
+    const shared = (options as InternalOptions)[SHARED] ?? DbssClient.#newShared(options, cfg.maxRetries);
+    this.#shared = shared;
+    // Requests the credentials themselves need (login, metadata) are never retried behind a POST and
+    // use the client's timeout.
+    const send = (req: AuthRequest, maxRetries = 0) =>
+      shared.transport.send(req, { timeoutMs: this.timeoutMs, maxRetries, secrets: () => this.#auth.secrets });
     const a = cfg.auth;
     if (a.type === 'token') this.#auth = tokenAuth(a.token);
-    else if (a.type === 'aksk') this.#auth = akskAuth(a.ak, a.sk, a.securityToken);
-    else {
+    else if (a.type === 'aksk') this.#auth = akskAuth(staticAkSk(a));
+    else if (a.type === 'ecs-metadata') {
+      const endpoint = cfg.metadataEndpoint as string;
+      this.#auth = akskAuth(metadataAkSk({ endpoint, send: (req) => send(req, this.maxRetries) }));
+    } else {
       const { user, password, domain, projectName } = a;
       const iamEndpoint = cfg.iamEndpoint as string;
-      this.#auth = passwordAuth({ user, password, domain, projectName, iamEndpoint }, this.#shared.http);
+      this.#auth = passwordAuth({ user, password, domain, projectName, iamEndpoint }, (req) => send(req));
     }
     const auth = this.#auth;
-    this.#shared.redactors.add(() => auth.secrets);
+    this.#authenticate = (req) => auth.authenticate(req);
+    this.#secrets = () => auth.secrets;
   }
 
-  /** Builds a client from the DESIGN.md variables; a wrong value fails naming its variable. */
+  static #newShared(options: DbssClientOptions, maxRetries: number): Shared {
+    const retry = { ...DEFAULT_RETRY, ...stripUndefined(options.retry ?? {}), maxRetries };
+    const proxy = options.proxy === false ? undefined : (options.proxy ?? proxyFromEnv(process.env));
+    return {
+      transport: createTransport({ fetch: options.fetch, proxy, retry }),
+      retry,
+      logger: options.logger,
+      projectIds: new Map(),
+      discovering: new Map(),
+    };
+  }
+
+  /**
+   * Builds a client from the environment (`process.env` by default): HUAWEICLOUD_SDK_REGION,
+   * DBSS_ENDPOINT, HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_SDK_IAM_ENDPOINT, DBSS_TIMEOUT_MS,
+   * DBSS_MAX_RETRIES, HTTPS_PROXY/HTTP_PROXY/NO_PROXY, and credentials from the first source present:
+   * `overrides.auth`, HUAWEICLOUD_AUTH_TOKEN, HUAWEICLOUD_SDK_AK/_SK(/_SECURITY_TOKEN), HUAWEICLOUD_IAM_USER/
+   * _PASSWORD/_DOMAIN, the profile file, ECS metadata (when enabled). Which one won goes to
+   * `overrides.logger.debug` and `describe()`. A wrong value fails naming its variable (or file and key).
+   */
   static fromEnv(env: Env = process.env, overrides: Partial<DbssClientOptions> = {}): DbssClient {
-    const input = { ...configFromEnv(env), ...stripUndefined(overrides) };
+    const { proxy, credentialSource, credentialOrigin, projectIdSource, ...settings } = configFromEnv(env, overrides);
+    const input = { ...settings, proxy, ...stripUndefined(overrides) };
     resolveConfig(input, ENV_LABELS); // fail with the variable's name, not the option's
     const client = new DbssClient(input as DbssClientOptions);
-    if (!overrides.auth) {
-      const a = input.auth as DbssAuth;
-      client.#credentialSource = a.type === 'token' ? 'env:token' : a.type === 'aksk' ? 'env:aksk' : 'env:password';
-    }
-    if (client.projectId && !overrides.projectId) client.#projectIdSource = 'env';
-    client.#shared.logger?.debug(`dbss-obs: credentials from ${client.#credentialSource}`);
+    client.#credentialSource = credentialSource ?? 'options';
+    if (client.projectId) client.#projectIdSource = overrides.projectId ? 'options' : projectIdSource;
+    client.#shared.logger?.debug(
+      `dbss-obs: credentials from ${client.#credentialSource} (${credentialOrigin ?? 'options'})` +
+        (client.projectId ? `; project id from ${client.#projectIdSource}` : '; project id to be discovered'),
+    );
     return client;
   }
 
@@ -204,91 +232,164 @@ export class DbssClient {
       credentialSource: this.#credentialSource,
     };
     if (this.region) d.region = this.region;
-    if (this.projectId) {
-      d.projectId = this.projectId;
-      d.projectIdSource = this.#projectIdSource;
+    const projectId = this.projectId ?? this.#discovered;
+    if (projectId) {
+      d.projectId = projectId;
+      d.projectIdSource = this.projectId ? this.#projectIdSource : 'discovery';
     }
     return d;
   }
 
-  /** The project id calls use when they name none: the configured one. */
-  async resolveProjectId(_opts: { signal?: AbortSignal } = {}): Promise<string> {
-    assertProjectId(this.projectId);
-    return this.projectId;
+  /** Closes kept-alive connections. Clients made by `withAuth` share them: close the one you built. */
+  async close(): Promise<void> {
+    await this.#shared.transport.close();
   }
 
-  /** Lists the OBS buckets `projectId` may back audit logs up into. */
+  /**
+   * The project id calls use when they name none: the configured one, else the project named after
+   * the region, found the way the official SDKs do (AK/SK: signed `GET {iam}/v3/projects?name={region}`;
+   * token: `GET {iam}/v3/auth/projects`; password: the project-scoped login's `token.project.id`).
+   * Cached per credential + region, shared with `withAuth` clients; concurrent callers share one lookup.
+   * Throws DbssProjectNotFoundError when IAM knows no such project for these credentials.
+   */
+  async resolveProjectId(opts: { signal?: AbortSignal | undefined } = {}): Promise<string> {
+    if (this.projectId) return this.projectId;
+    const region = this.region;
+    if (!region) {
+      throw new DbssValidationError(
+        'projectId is missing, and without a region it cannot be discovered: set HUAWEICLOUD_SDK_PROJECT_ID (projectId) or HUAWEICLOUD_SDK_REGION (region).',
+        { field: 'projectId' },
+      );
+    }
+    if (opts.signal?.aborted) throw new DbssAbortError({ cause: opts.signal.reason });
+    const { projectIds, discovering } = this.#shared;
+    const key = `${this.#auth.fingerprint}|${region}|${this.#iam}`;
+    const hit = projectIds.get(key);
+    if (hit) {
+      this.#discovered = hit;
+      return hit;
+    }
+    let pending = discovering.get(key);
+    if (!pending) {
+      pending = this.#discover(region).then(
+        (id) => {
+          discovering.delete(key);
+          if (projectIds.size >= MAX_DISCOVERED) projectIds.delete(projectIds.keys().next().value as string);
+          projectIds.set(key, id);
+          this.#shared.logger?.debug(`dbss-obs: project ${id} discovered for ${region} (${this.authType})`);
+          return id;
+        },
+        (err) => {
+          discovering.delete(key);
+          throw err;
+        },
+      );
+      discovering.set(key, pending);
+    }
+    // The lookup is shared, so a caller's signal ends only its own wait.
+    this.#discovered = await abortable(pending, opts.signal);
+    return this.#discovered;
+  }
+
+  async #discover(region: DbssRegion): Promise<string> {
+    const iam = this.#iam as string; // set whenever a region is
+    if (this.#auth.type === 'password') {
+      try {
+        return checkedProjectId(await (this.#auth as PasswordStrategy).discoverProjectId(region), region);
+      } catch (err) {
+        // IAM refuses a login scoped to a project name it does not know (400/404).
+        if (err instanceof DbssBadRequestError || err instanceof DbssNotFoundError) {
+          throw new DbssProjectNotFoundError(region, { cause: err });
+        }
+        throw err;
+      }
+    }
+    const url =
+      this.#auth.type === 'aksk'
+        ? new URL(`v3/projects?name=${encodeURIComponent(region)}`, iam)
+        : new URL('v3/auth/projects', iam);
+    const res = await this.#shared.transport.send(
+      { method: 'GET', url, headers: { ...BASE_HEADERS } },
+      {
+        timeoutMs: this.timeoutMs,
+        maxRetries: this.maxRetries,
+        authenticate: this.#authenticate,
+        secrets: this.#secrets,
+      },
+    );
+    let projects: unknown;
+    try {
+      projects = (JSON.parse(res.text) as { projects?: unknown }).projects;
+    } catch {
+      projects = undefined;
+    }
+    if (!Array.isArray(projects)) {
+      throw new DbssResponseError('IAM answered the project list without a projects array', {
+        status: res.status,
+        requestId: res.headers.get('x-request-id') ?? undefined,
+        rawBody: res.text,
+      });
+    }
+    const match = (projects as { id?: unknown; name?: unknown }[]).find((p) => p && p.name === region);
+    if (!match) throw new DbssProjectNotFoundError(region);
+    return checkedProjectId(match.id, region);
+  }
+
+  /** Lists the OBS buckets a project may back audit logs up into. */
   async listObsBuckets(params: ListObsBucketsParams = {}): Promise<ObsBucket[]> {
-    const projectId = params.projectId ?? this.projectId;
-    assertProjectId(projectId);
+    if (params.projectId !== undefined || !this.region || this.projectId) {
+      assertProjectId(params.projectId ?? this.projectId);
+    }
     if (params.timeoutMs !== undefined && (!Number.isInteger(params.timeoutMs) || params.timeoutMs <= 0)) {
       throw new DbssValidationError(
         `timeoutMs must be a positive whole number of milliseconds (got ${params.timeoutMs}).`,
-        {
-          field: 'timeoutMs',
-        },
+        { field: 'timeoutMs' },
       );
     }
     if (params.headers) checkHeaders(params.headers);
-    const url = new URL(`v2/${projectId}/audit/backup/obs-buckets`, this.#base);
-    const res = await this.#request('GET', url, projectId, params);
+    const projectId = params.projectId ?? this.projectId ?? (await this.resolveProjectId({ signal: params.signal }));
+    const req: AuthRequest = {
+      method: 'GET',
+      url: new URL(`v2/${projectId}/audit/backup/obs-buckets`, this.#base),
+      headers: params.headers ? { ...params.headers, ...BASE_HEADERS } : { ...BASE_HEADERS },
+      projectId,
+      signal: params.signal,
+    };
+    const opts: SendOptions = {
+      signal: params.signal,
+      timeoutMs: params.timeoutMs ?? this.timeoutMs,
+      maxRetries: this.maxRetries,
+      onAttempt: params.onAttempt,
+      authenticate: this.#authenticate,
+      secrets: this.#secrets,
+    };
+    let res: Awaited<ReturnType<Transport['send']>>;
+    try {
+      res = await this.#shared.transport.send(req, opts);
+    } catch (err) {
+      // A cached credential (IAM token, metadata keys) may have been revoked: drop it and try once more.
+      if (!(err instanceof DbssAuthenticationError) || !this.#auth.invalidate?.(projectId)) throw err;
+      res = await this.#shared.transport.send(req, opts);
+    }
     return parseObsList(res.text, res.status, res.headers.get('x-request-id') ?? undefined);
   }
+}
 
-  async #request(method: string, url: URL, projectId: string, params: ListObsBucketsParams) {
-    let reauthenticated = false;
-    const retry = this.#shared.retry;
-    for (let attempt = 0; ; attempt++) {
-      const req: AuthRequest = {
-        method,
-        url,
-        projectId,
-        headers: params.headers
-          ? { ...params.headers, Accept: 'application/json', 'User-Agent': USER_AGENT }
-          : { Accept: 'application/json', 'User-Agent': USER_AGENT },
-        signal: params.signal,
-      };
-      try {
-        // Authenticate on every attempt: a signature carries a timestamp, a token may have been renewed.
-        const pending = this.#auth.authenticate(req);
-        if (pending) await pending; // token and AK/SK are synchronous: no extra tick
-        const started = params.onAttempt ? performance.now() : 0;
-        try {
-          const res = await this.#shared.http.send({ ...req, timeoutMs: params.timeoutMs ?? this.timeoutMs });
-          params.onAttempt?.({
-            status: res.status,
-            requestId: res.headers.get('x-request-id') ?? undefined,
-            durationMs: performance.now() - started,
-            attempt: attempt + 1,
-          });
-          return res;
-        } catch (err) {
-          if (params.onAttempt) {
-            const api = err instanceof DbssApiError ? err : undefined;
-            params.onAttempt({
-              status: api?.status,
-              requestId: api?.requestId,
-              durationMs: performance.now() - started,
-              attempt: attempt + 1,
-              failure: api ? undefined : (err as DbssError).code,
-            });
-          }
-          throw err;
-        }
-      } catch (err) {
-        // A cached IAM token may have been revoked: drop it and log in once more.
-        if (err instanceof DbssAuthenticationError && !reauthenticated && this.#auth.invalidate?.(projectId)) {
-          reauthenticated = true;
-          attempt--;
-          continue;
-        }
-        if (attempt >= retry.maxRetries || !shouldRetry(method, err)) throw err;
-        const delay = retryDelay(attempt + 1, err, retry);
-        if (delay === undefined) throw err;
-        await sleep(delay, params.signal);
-      }
-    }
-  }
+function checkedProjectId(id: unknown, region: string): string {
+  if (isValidProjectId(id)) return id;
+  throw new DbssResponseError(`IAM named a project for ${region} whose id is not 32 to 64 letters and digits`, {
+    status: 200,
+    rawBody: '',
+  });
+}
+
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new DbssAbortError({ cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function checkHeaders(headers: Record<string, string>): void {
@@ -310,19 +411,6 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 /** Maps `{"obs_list":[{"bucket_name","location"}]}`; a missing obs_list is empty; anything else is a DbssResponseError. */

@@ -1,22 +1,46 @@
-// Checks client options before any I/O. Messages name the option, or the environment variable when
-// the value came from one (fromEnv passes the variable names as labels).
+// Client configuration: options checked before any I/O, and the environment read at the edge
+// (fromEnv). Messages name the option, or the environment variable when the value came from one.
+import {
+  type DbssAuth,
+  type DbssCredentialSource,
+  ECS_METADATA_ENDPOINT,
+  type Env,
+  resolveCredentials,
+} from './credentials.js';
 import { DbssConfigError } from './errors.js';
 import { DBSS_REGIONS, type DbssRegion, dbssEndpoint, iamEndpoint, isDbssRegion } from './regions.js';
 import { isValidProjectId } from './validate.js';
 
-export type DbssAuth =
-  | { type: 'token'; token: string }
-  | { type: 'aksk'; ak: string; sk: string; securityToken?: string }
-  | { type: 'password'; user: string; password: string; domain: string; iamEndpoint?: string; projectName?: string };
+export type { DbssAuth, Env };
 
+/** Settings as read from options or the environment, before they are checked. */
 export interface ConfigInput {
-  region?: string;
-  endpoint?: string;
-  auth?: DbssAuth;
-  projectId?: string;
-  timeoutMs?: number;
-  maxRetries?: number;
-  iamEndpoint?: string;
+  region?: string | undefined;
+  endpoint?: string | undefined;
+  auth?: DbssAuth | undefined;
+  projectId?: string | undefined;
+  timeoutMs?: number | undefined;
+  maxRetries?: number | undefined;
+  iamEndpoint?: string | undefined;
+}
+
+/** HTTP(S) proxy settings, as `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` give them. */
+export interface DbssProxyOptions {
+  /** Proxy for http:// URLs. @default undefined (direct) */
+  httpProxy?: string | undefined;
+  /** Proxy for https:// URLs. @default httpProxy */
+  httpsProxy?: string | undefined;
+  /** Comma-separated hosts (`host`, `.suffix`, `host:port`, `*`) reached directly. @default undefined */
+  noProxy?: string | undefined;
+}
+
+/** What configFromEnv read: the settings, and where the credentials and project id came from. */
+export interface EnvConfig extends ConfigInput {
+  proxy: DbssProxyOptions;
+  credentialSource?: DbssCredentialSource | undefined;
+  /** Variable names or a file path (never a value) the credentials came from. */
+  credentialOrigin?: string | undefined;
+  projectIdSource?: 'env' | 'profile' | undefined;
 }
 
 export interface ResolvedConfig {
@@ -24,6 +48,8 @@ export interface ResolvedConfig {
   baseUrl: URL;
   auth: DbssAuth;
   iamEndpoint: string | undefined;
+  /** The metadata service base URL, for `ecs-metadata` auth. */
+  metadataEndpoint: string | undefined;
   projectId: string | undefined;
   timeoutMs: number;
   maxRetries: number;
@@ -41,6 +67,7 @@ export type ConfigLabels = Record<
   | 'password'
   | 'domain'
   | 'iamEndpoint'
+  | 'metadataEndpoint'
   | 'projectId'
   | 'timeoutMs'
   | 'maxRetries',
@@ -57,7 +84,8 @@ export const OPTION_LABELS: ConfigLabels = {
   user: 'options.auth.user',
   password: 'options.auth.password',
   domain: 'options.auth.domain',
-  iamEndpoint: 'options.auth.iamEndpoint',
+  iamEndpoint: 'options.iamEndpoint',
+  metadataEndpoint: 'options.auth.endpoint',
   projectId: 'options.projectId',
   timeoutMs: 'options.timeoutMs',
   maxRetries: 'options.maxRetries',
@@ -120,6 +148,7 @@ export function resolveConfig(input: ConfigInput, labels: ConfigLabels = OPTION_
   }
 
   const auth = input.auth;
+  let metadata: string | undefined;
   if (!auth || typeof auth !== 'object') {
     fail(labels.auth, 'is required: give an IAM token, an AK/SK pair, or an IAM user name, password and domain.');
   }
@@ -137,8 +166,11 @@ export function resolveConfig(input: ConfigInput, labels: ConfigLabels = OPTION_
       required(auth.domain, labels.domain);
       break;
     }
+    case 'ecs-metadata':
+      metadata = parseHttpUrl(auth.endpoint ?? ECS_METADATA_ENDPOINT, labels.metadataEndpoint).href;
+      break;
     default:
-      fail(labels.auth, `has an unknown type; use "token", "aksk" or "password".`);
+      fail(labels.auth, `has an unknown type; use "token", "aksk", "password" or "ecs-metadata".`);
   }
   const iamRaw = (auth.type === 'password' ? auth.iamEndpoint : undefined) || input.iamEndpoint;
   let iam: string | undefined;
@@ -164,6 +196,7 @@ export function resolveConfig(input: ConfigInput, labels: ConfigLabels = OPTION_
     baseUrl,
     auth,
     iamEndpoint: iam,
+    metadataEndpoint: metadata,
     projectId: input.projectId || undefined,
     timeoutMs,
     maxRetries,
@@ -173,7 +206,7 @@ export function resolveConfig(input: ConfigInput, labels: ConfigLabels = OPTION_
 export const ENV_LABELS: ConfigLabels = {
   region: 'HUAWEICLOUD_SDK_REGION',
   endpoint: 'DBSS_ENDPOINT',
-  auth: 'HUAWEICLOUD_AUTH_TOKEN (or HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK, or HUAWEICLOUD_IAM_USER + HUAWEICLOUD_IAM_PASSWORD + HUAWEICLOUD_IAM_DOMAIN)',
+  auth: 'HUAWEICLOUD_AUTH_TOKEN (or HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK, or HUAWEICLOUD_IAM_USER + HUAWEICLOUD_IAM_PASSWORD + HUAWEICLOUD_IAM_DOMAIN, or a [basic] section in ~/.huaweicloud/credentials / HUAWEICLOUD_SDK_CREDENTIALS_FILE, or DBSS_USE_ECS_METADATA=1 on an ECS)',
   token: 'HUAWEICLOUD_AUTH_TOKEN',
   ak: 'HUAWEICLOUD_SDK_AK',
   sk: 'HUAWEICLOUD_SDK_SK',
@@ -181,12 +214,11 @@ export const ENV_LABELS: ConfigLabels = {
   password: 'HUAWEICLOUD_IAM_PASSWORD',
   domain: 'HUAWEICLOUD_IAM_DOMAIN',
   iamEndpoint: 'HUAWEICLOUD_SDK_IAM_ENDPOINT',
+  metadataEndpoint: 'DBSS_METADATA_ENDPOINT',
   projectId: 'HUAWEICLOUD_SDK_PROJECT_ID',
   timeoutMs: 'DBSS_TIMEOUT_MS',
   maxRetries: 'DBSS_MAX_RETRIES',
 };
-
-export type Env = Record<string, string | undefined>;
 
 function intVar(env: Env, name: string): number | undefined {
   const raw = env[name]?.trim();
@@ -195,43 +227,57 @@ function intVar(env: Env, name: string): number | undefined {
   return Number(raw);
 }
 
-/** Reads the DESIGN.md variables. Auth precedence: token, then AK/SK, then password. */
-export function configFromEnv(env: Env): ConfigInput {
+function proxyVar(env: Env, upper: string): string | undefined {
+  const raw = (env[upper] ?? env[upper.toLowerCase()])?.trim();
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  // The value may hold proxy credentials: never echoed.
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    fail(upper, 'must be a proxy URL such as http://proxy.example.com:3128.');
+  }
+  return raw;
+}
+
+/**
+ * Reads `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (or their lower-case forms) from `env`.
+ * `HTTPS_PROXY` defaults to `HTTP_PROXY`, as curl and undici do.
+ */
+export function proxyFromEnv(env: Env): DbssProxyOptions {
+  const httpProxy = proxyVar(env, 'HTTP_PROXY');
+  const httpsProxy = proxyVar(env, 'HTTPS_PROXY') ?? httpProxy;
+  const noProxy = (env.NO_PROXY ?? env.no_proxy)?.trim() || undefined;
+  return { httpProxy, httpsProxy, noProxy };
+}
+
+/**
+ * Reads the DESIGN.md variables and walks the credential chain (see `resolveCredentials`):
+ * token, AK/SK, IAM password, profile file, ECS metadata (when enabled). `auth` given as an
+ * option skips the chain. A present but broken source throws DbssConfigError naming it.
+ */
+export function configFromEnv(env: Env, explicit?: { auth?: DbssAuth | undefined }): EnvConfig {
   const v = (name: string) => {
     const value = env[name]?.trim();
     return value ? value : undefined;
   };
-  let auth: DbssAuth | undefined;
-  const token = v('HUAWEICLOUD_AUTH_TOKEN');
-  const ak = v('HUAWEICLOUD_SDK_AK');
-  const sk = v('HUAWEICLOUD_SDK_SK');
-  const user = v('HUAWEICLOUD_IAM_USER');
-  const password = v('HUAWEICLOUD_IAM_PASSWORD');
-  const domain = v('HUAWEICLOUD_IAM_DOMAIN');
-  if (token) auth = { type: 'token', token };
-  else if (ak || sk) {
-    auth = {
-      type: 'aksk',
-      ak: required(ak, 'HUAWEICLOUD_SDK_AK'),
-      sk: required(sk, 'HUAWEICLOUD_SDK_SK'),
-      securityToken: v('HUAWEICLOUD_SDK_SECURITY_TOKEN'),
-    };
-  } else if (user || password || domain) {
-    auth = {
-      type: 'password',
-      user: required(user, 'HUAWEICLOUD_IAM_USER'),
-      password: required(password, 'HUAWEICLOUD_IAM_PASSWORD'),
-      domain: required(domain, 'HUAWEICLOUD_IAM_DOMAIN'),
-      iamEndpoint: v('HUAWEICLOUD_SDK_IAM_ENDPOINT'),
-    };
-  }
+  const creds = resolveCredentials(env, explicit?.auth);
+  const envProjectId = v('HUAWEICLOUD_SDK_PROJECT_ID');
+  const projectId = envProjectId ?? creds?.projectId;
   return {
     region: v('HUAWEICLOUD_SDK_REGION'),
     endpoint: v('DBSS_ENDPOINT'),
-    iamEndpoint: v('HUAWEICLOUD_SDK_IAM_ENDPOINT'),
-    projectId: v('HUAWEICLOUD_SDK_PROJECT_ID'),
-    auth,
+    iamEndpoint: v('HUAWEICLOUD_SDK_IAM_ENDPOINT') ?? creds?.iamEndpoint,
+    projectId,
+    projectIdSource: envProjectId ? 'env' : projectId ? 'profile' : undefined,
+    auth: creds?.auth,
+    credentialSource: creds?.source,
+    credentialOrigin: creds?.origin,
     timeoutMs: intVar(env, 'DBSS_TIMEOUT_MS'),
     maxRetries: intVar(env, 'DBSS_MAX_RETRIES'),
+    proxy: proxyFromEnv(env),
   };
 }

@@ -97,10 +97,11 @@ export class DbssConfigError extends DbssError {
 export class DbssProjectNotFoundError extends DbssError {
   override readonly name = 'DbssProjectNotFoundError';
   readonly region: string;
-  constructor(region: string) {
+  constructor(region: string, options?: { cause?: unknown }) {
     super(
       'PROJECT_NOT_FOUND',
       `No project named "${region}" is visible to these credentials; set HUAWEICLOUD_SDK_PROJECT_ID (or the projectId option).`,
+      options,
     );
     this.region = region;
   }

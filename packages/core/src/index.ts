@@ -1,17 +1,24 @@
 export type {
   DbssAttempt,
-  DbssAuth,
   DbssClientDescription,
   DbssClientOptions,
-  DbssCredentialSource,
   DbssLogger,
   FetchLike,
   ListObsBucketsParams,
   ObsBucket,
 } from './client.js';
 export { DbssClient, parseObsList } from './client.js';
-export type { Env } from './config.js';
-export { configFromEnv, ENV_LABELS, resolveEndpoint } from './config.js';
+export type { ConfigInput, DbssProxyOptions, EnvConfig } from './config.js';
+export { configFromEnv, ENV_LABELS, proxyFromEnv, resolveEndpoint } from './config.js';
+export type { DbssAuth, DbssCredentialSource, Env, ProfileCredentials, ResolvedCredentials } from './credentials.js';
+export {
+  ECS_METADATA_ENDPOINT,
+  metadataEndpointFromEnv,
+  parseProfile,
+  profilePath,
+  readProfile,
+  resolveCredentials,
+} from './credentials.js';
 export type { DbssErrorCode, DbssErrorDetail, DbssErrorJSON } from './errors.js';
 export {
   DbssAbortError,

@@ -95,12 +95,15 @@ describe('listObsBuckets', () => {
   });
 
   it('sends X-Security-Token with temporary AK/SK credentials', async () => {
+    // The emulator accepts a temporary AK only with its own security token (a permanent AK with any token is refused).
+    const temp = emu.issueTemporaryCredential();
     const c = new DbssClient({
       endpoint: emu.url,
-      auth: { type: 'aksk', ak: DEMO_AK, sk: DEMO_SK, securityToken: 'sts-temp-token' },
+      auth: { type: 'aksk', ak: temp.access, sk: temp.secret, securityToken: temp.securitytoken },
     });
-    await c.listObsBuckets({ projectId: DEMO_PROJECT_ID });
+    expect(await c.listObsBuckets({ projectId: DEMO_PROJECT_ID })).toHaveLength(DEMO_BUCKETS.length);
     expect(emu.requests[0]?.headers['x-security-token']).toBe('[REDACTED]');
+    expect(emu.requests[0]?.auth).toMatchObject({ type: 'aksk', ak: temp.access, temporary: true });
   });
 
   it('a wrong SK is refused with APIGW.0301 and the SK appears nowhere', async () => {

@@ -1,5 +1,5 @@
 // The retry policy of DESIGN.md, one branch per rule.
-import { DbssApiError, DbssConnectionError, DbssTimeoutError } from '../errors.js';
+import { DbssApiError } from '../errors.js';
 
 export interface RetryPolicy {
   maxRetries: number;
@@ -17,20 +17,17 @@ export const DEFAULT_RETRY: Omit<RetryPolicy, 'maxRetries'> = {
   maxRetryAfterMs: 60_000,
 };
 
-export function shouldRetry(method: string, err: unknown): boolean {
-  // Only GET is retried: it is idempotent, a POST (IAM login) is not repeated behind the caller's back.
-  if (method !== 'GET') return false;
-  // No answer at all, or no answer in time: the next attempt may reach a healthy instance.
-  if (err instanceof DbssConnectionError || err instanceof DbssTimeoutError) return true;
-  if (err instanceof DbssApiError) {
-    // Throttled: wait as told, then try again.
-    if (err.status === 429) return true;
-    // Server-side failure: transient by nature.
-    if (err.status >= 500) return true;
-  }
-  // Every other 4xx, aborts, validation and malformed 2xx bodies will not change on retry.
-  return false;
+/** Only GET is retried: it is idempotent; a POST (IAM login) is not repeated behind the caller's back. */
+export function isRetryableMethod(method: string): boolean {
+  return method === 'GET';
 }
+
+/**
+ * Statuses worth another attempt. Throttled (429): wait as told, then try again. Server-side failures
+ * (5xx): transient by nature. No answer at all (connection error, timeout) counts as 500 in ofetch, so
+ * it is retried too. Every other 4xx, aborts, and malformed 2xx bodies will not change on retry.
+ */
+export const RETRY_STATUS_CODES: number[] = [429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
 
 /** Milliseconds to wait before retry number `retry` (1-based), or undefined to give up. */
 export function retryDelay(retry: number, err: unknown, policy: RetryPolicy, random = Math.random): number | undefined {

@@ -1,0 +1,306 @@
+// The one HTTP layer of core: an ofetch instance (retries, back-off, hooks) over a keep-alive undici
+// dispatcher (or an injected fetch). Every attempt is authenticated afresh in `onRequest`, every failure
+// becomes a typed DbssError in one place (`onRequestError` / `onResponseError`).
+import { createFetch, type FetchContext, type FetchOptions } from 'ofetch';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, request as undiciRequest } from 'undici';
+import {
+  DbssAbortError,
+  DbssApiError,
+  DbssConnectionError,
+  type DbssError,
+  DbssTimeoutError,
+  isDbssError,
+} from '../errors.js';
+import { createRedactor, redactGeneric } from './redact.js';
+import { isRetryableMethod, RETRY_STATUS_CODES, type RetryPolicy, retryDelay } from './retry.js';
+
+export type FetchLike = (input: URL | string, init: RequestInit) => Promise<Response>;
+
+/** The part of `Headers` that core reads. */
+export interface HeaderReader {
+  get(name: string): string | null;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: HeaderReader;
+  text: string;
+}
+
+/** One HTTP attempt, as reported to `onAttempt`. */
+export interface AttemptReport {
+  status?: number;
+  requestId?: string;
+  durationMs: number;
+  attempt: number;
+  failure?: string;
+}
+
+export interface SendRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal | undefined;
+  timeoutMs: number;
+  /** Retries after the first attempt; only a GET is ever retried. */
+  maxRetries: number;
+  onAttempt?: ((a: AttemptReport) => void) | undefined;
+  /** Adds credentials to the request's headers; called before every attempt, so each retry is signed afresh. */
+  authenticate?: ((req: SendRequest) => void | Promise<void>) | undefined;
+  /** Secret values to remove from an error body (the credential's own), besides generic patterns. */
+  secrets?: (() => readonly string[]) | undefined;
+}
+
+/** HTTP(S) proxy settings; each falls back to nothing (never to process.env here). */
+export interface ProxySettings {
+  httpProxy?: string | undefined;
+  httpsProxy?: string | undefined;
+  noProxy?: string | undefined;
+}
+
+export interface Transport {
+  /** Resolves with a 2xx answer; throws a DbssError for anything else. */
+  send(req: SendRequest, opts: SendOptions): Promise<HttpResponse>;
+  /** Closes the keep-alive connections (a no-op with an injected fetch). */
+  close(): Promise<void>;
+}
+
+/** State of one call, carried to the hooks (and the undici adapter) through ofetch's options. */
+interface CallState {
+  req: SendRequest;
+  opts: SendOptions;
+  attempt: number;
+  started: number;
+  /** This attempt's timer. */
+  timeout: AbortSignal | undefined;
+  /** X-Request-Id of this attempt, once its headers arrived. */
+  requestId: string | undefined;
+  /** The typed error of the latest attempt. */
+  error: DbssError | undefined;
+  /** Back-off before the next attempt, decided with the error. */
+  delayMs: number;
+}
+
+type DbssFetchOptions = FetchOptions<'text'> & { dbss: CallState };
+type Ctx = FetchContext<string, 'text'>;
+const stateOf = (ctx: Ctx) => (ctx.options as unknown as DbssFetchOptions).dbss;
+
+/** What our fetch adapters hand ofetch: the body already read, so a dripped body is under the attempt's timer. */
+class BufferedResponse {
+  readonly ok: boolean;
+  readonly statusText = '';
+  readonly body: true | null;
+  constructor(
+    readonly status: number,
+    readonly headers: HeaderReader,
+    readonly bodyText: string,
+  ) {
+    this.ok = status >= 200 && status < 300;
+    this.body = bodyText ? true : null;
+  }
+  text(): Promise<string> {
+    return Promise.resolve(this.bodyText);
+  }
+}
+
+function recordReader(headers: Record<string, string | string[] | undefined>): HeaderReader {
+  return {
+    get(name) {
+      const v = headers[name.toLowerCase()];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    },
+  };
+}
+
+function flatHeaders(headers: Headers): string[] {
+  const out: string[] = [];
+  for (const [k, v] of headers) out.push(k, v);
+  return out;
+}
+
+type Adapter = (input: string, init: DbssFetchOptions) => Promise<BufferedResponse>;
+
+function undiciAdapter(dispatcher: Dispatcher): Adapter {
+  return async (input, init) => {
+    const res = await undiciRequest(input, {
+      method: init.method as Dispatcher.HttpMethod,
+      headers: flatHeaders(init.headers as Headers),
+      body: init.body as string | undefined,
+      signal: init.signal ?? undefined,
+      dispatcher,
+    });
+    const state = init.dbss;
+    const rid = res.headers['x-request-id'];
+    state.requestId = Array.isArray(rid) ? rid[0] : rid;
+    const text = await res.body.text();
+    return new BufferedResponse(res.statusCode, recordReader(res.headers), text);
+  };
+}
+
+function fetchAdapter(fetchImpl: FetchLike): Adapter {
+  return async (input, init) => {
+    const res = await fetchImpl(input, {
+      method: init.method,
+      headers: init.headers as Headers,
+      body: init.body as string | undefined,
+      signal: init.signal ?? null,
+      redirect: 'manual',
+    });
+    init.dbss.requestId = res.headers.get('x-request-id') ?? undefined;
+    const text = await res.text();
+    return new BufferedResponse(res.status, res.headers, text);
+  };
+}
+
+/** A keep-alive undici dispatcher; through undici's proxy agent when a proxy is configured. */
+export function createDispatcher(proxy: ProxySettings = {}): Dispatcher {
+  const keepAlive = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 600_000 };
+  if (!proxy.httpProxy && !proxy.httpsProxy) return new Agent(keepAlive);
+  // Every value is passed (empty when unset) so undici never falls back to process.env itself.
+  return new EnvHttpProxyAgent({
+    ...keepAlive,
+    httpProxy: proxy.httpProxy ?? '',
+    httpsProxy: proxy.httpsProxy ?? '',
+    noProxy: proxy.noProxy ?? '',
+  });
+}
+
+export interface TransportOptions {
+  /** A fetch to send with instead of undici. */
+  fetch?: FetchLike | undefined;
+  proxy?: ProxySettings | undefined;
+  retry: RetryPolicy;
+}
+
+export function createTransport(options: TransportOptions): Transport {
+  const dispatcher = options.fetch ? undefined : createDispatcher(options.proxy);
+  const adapter = options.fetch ? fetchAdapter(options.fetch) : undiciAdapter(dispatcher as Dispatcher);
+  const policy = options.retry;
+  const redactorFor = (opts: SendOptions) => (opts.secrets ? createRedactor(opts.secrets()) : redactGeneric);
+
+  const report = (state: CallState, status: number | undefined, failure?: string) =>
+    state.opts.onAttempt?.({
+      status,
+      requestId: state.requestId,
+      durationMs: performance.now() - state.started,
+      attempt: state.attempt,
+      failure,
+    });
+
+  const $fetch = createFetch({ fetch: adapter as unknown as typeof fetch }).create({
+    responseType: 'text',
+    // Retried statuses: 429 and every 5xx. A request with no answer counts as 500 in ofetch, so
+    // connection errors and timeouts are retried too; aborts opt out in onRequestError.
+    retryStatusCodes: RETRY_STATUS_CODES,
+    retryDelay: (ctx) => stateOf(ctx as Ctx).delayMs,
+    async onRequest(ctx) {
+      const state = stateOf(ctx as Ctx);
+      const { opts } = state;
+      state.attempt++;
+      state.requestId = undefined;
+      state.error = undefined;
+      // A caller abort during a back-off: do not send the next attempt.
+      if (opts.signal?.aborted) throw new DbssAbortError({ cause: opts.signal.reason });
+      // Credentials per attempt: a signature carries its time, a token may have been renewed.
+      const req: SendRequest = { ...state.req, headers: { ...state.req.headers } };
+      if (opts.authenticate) {
+        const pending = opts.authenticate(req);
+        if (pending) await pending;
+      }
+      ctx.options.headers = req.headers as unknown as Headers;
+      // One timer per attempt, covering the body (adapters read it before resolving). ofetch's own
+      // `timeout` is not used: it is skipped when a signal is given and cleared once headers arrive.
+      state.timeout = AbortSignal.timeout(opts.timeoutMs);
+      ctx.options.signal = opts.signal ? AbortSignal.any([opts.signal, state.timeout]) : state.timeout;
+      state.started = opts.onAttempt ? performance.now() : 0;
+    },
+    onRequestError(ctx) {
+      const state = stateOf(ctx as Ctx);
+      const { opts } = state;
+      const cause = ctx.error;
+      let err: DbssError;
+      if (opts.signal?.aborted) {
+        err = new DbssAbortError({ cause: opts.signal.reason });
+        // The caller gave up: never retried.
+        ctx.options.retry = false;
+      } else if (state.timeout?.aborted) {
+        err = new DbssTimeoutError(opts.timeoutMs, { requestId: state.requestId });
+      } else {
+        err = new DbssConnectionError(`Could not reach ${state.req.url.origin}: ${describeCause(cause)}`, {
+          cause,
+          requestId: state.requestId,
+        });
+      }
+      decide(ctx as Ctx, state, err);
+      report(state, undefined, err.code);
+    },
+    onResponse(ctx) {
+      const state = stateOf(ctx as Ctx);
+      report(state, ctx.response.status);
+    },
+    onResponseError(ctx) {
+      const state = stateOf(ctx as Ctx);
+      const res = ctx.response as unknown as BufferedResponse;
+      decide(ctx as Ctx, state, DbssApiError.generate(res.status, res.bodyText, res.headers, redactorFor(state.opts)));
+    },
+  });
+
+  /** Records the attempt's error (ofetch keeps it as the cause) and how long to wait, or not to retry. */
+  function decide(ctx: Ctx, state: CallState, err: DbssError) {
+    state.error = err;
+    ctx.error = err;
+    const delay = retryDelay(state.attempt, err, policy);
+    // A Retry-After longer than we are prepared to wait: give up now with this error.
+    if (delay === undefined) ctx.options.retry = false;
+    else state.delayMs = delay;
+  }
+
+  return {
+    async send(req, opts) {
+      if (opts.signal?.aborted) throw new DbssAbortError({ cause: opts.signal.reason });
+      const state: CallState = {
+        req,
+        opts,
+        attempt: 0,
+        started: 0,
+        timeout: undefined,
+        requestId: undefined,
+        error: undefined,
+        delayMs: 0,
+      };
+      let res: BufferedResponse;
+      try {
+        res = (await $fetch.raw(req.url.href, {
+          method: req.method,
+          body: req.body,
+          // Only GET is retried (ofetch would retry any non-payload method).
+          retry: isRetryableMethod(req.method) ? opts.maxRetries : 0,
+          dbss: state,
+        } as DbssFetchOptions)) as unknown as BufferedResponse;
+      } catch (err) {
+        if (isDbssError(err)) throw err;
+        // ofetch's FetchError: our typed error is the attempt's error.
+        if (state.error) throw state.error;
+        throw err;
+      }
+      // 1xx/3xx (redirects are not followed) are errors too, classed by status.
+      if (!res.ok) throw DbssApiError.generate(res.status, res.bodyText, res.headers, redactorFor(opts));
+      return { status: res.status, headers: res.headers, text: res.bodyText };
+    },
+    async close() {
+      await dispatcher?.close();
+    },
+  };
+}
+
+function describeCause(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
+  if (e?.cause?.code) return e.cause.code;
+  if (e?.code) return e.code;
+  if (e?.cause?.message) return e.cause.message;
+  return e?.message ?? String(err);
+}
