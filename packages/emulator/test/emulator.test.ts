@@ -1,10 +1,12 @@
 // The emulator's own contract: data, the documented answers, faults, the control API and the bin.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  banner,
+  DEFAULT_TEMP_CREDENTIAL_TTL_MS,
   DEMO_AK,
   DEMO_BUCKETS,
   DEMO_PROJECT_ID,
@@ -292,5 +294,21 @@ describe('dbss-emulator bin', () => {
       expect(code).toBe(2);
       expect(err).toContain(args[0]);
     }
+  });
+});
+
+describe('README', () => {
+  it('shows the banner exactly as the bin prints it with the defaults', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
+    const shown = /```\n(DBSS emulator listening[\s\S]*?)```/.exec(readme)?.[1];
+    const printed = banner({
+      url: 'http://127.0.0.1:8443',
+      token: DEMO_TOKEN,
+      ak: DEMO_AK,
+      sk: DEMO_SK,
+      user: DEMO_USER,
+      tempCredentialTtlSeconds: DEFAULT_TEMP_CREDENTIAL_TTL_MS / 1000,
+    });
+    expect(shown).toBe(printed);
   });
 });
