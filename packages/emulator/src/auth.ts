@@ -9,7 +9,13 @@
 // - Otherwise `X-Auth-Token` must be a known, unexpired token.
 import type { IncomingMessage } from 'node:http';
 import type { CredentialStore, Principal } from './credentials.js';
-import { expectedSignature, parseAuthorization, parseSdkDate, signatureMatches } from './verify.js';
+import {
+  expectedSignature,
+  parseAuthorization,
+  parseSdkDate,
+  SIGNED_AUTHORIZATION,
+  signatureMatches,
+} from './verify.js';
 
 export type AuthResult =
   | { ok: true; principal: Principal; via: 'token' | 'aksk' | 'temporary' }
@@ -25,12 +31,10 @@ export interface AuthSettings {
   clockSkewMs: number;
 }
 
-const SIGNED = /^SDK-HMAC-SHA256\s/;
-
 export function authenticate(req: IncomingMessage, body: Buffer, s: AuthSettings): AuthResult {
   const authorization = req.headers.authorization;
   const token = req.headers['x-auth-token'];
-  if (authorization !== undefined && (SIGNED.test(authorization) || typeof token !== 'string')) {
+  if (authorization !== undefined && (SIGNED_AUTHORIZATION.test(authorization) || typeof token !== 'string')) {
     return verifySigned(req, body, authorization, s);
   }
   if (typeof token === 'string') {

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { RouteName } from './answer.js';
-import { parseAuthorization } from './verify.js';
+import { parseAuthorization, SIGNED_AUTHORIZATION } from './verify.js';
 
 export interface RecordedRequest {
   seq: number;
@@ -32,9 +32,11 @@ const REDACT = new Set(['authorization', 'x-auth-token', 'x-security-token', 'x-
 export function describeAuth(req: IncomingMessage, isTemporary: (ak: string) => boolean): RecordedRequest['auth'] {
   const token = req.headers['x-auth-token'];
   const authorization = req.headers.authorization;
-  const parsed = parseAuthorization(authorization);
-  if (parsed)
-    return isTemporary(parsed.ak) ? { type: 'aksk', ak: parsed.ak, temporary: true } : { type: 'aksk', ak: parsed.ak };
+  if (authorization !== undefined && (SIGNED_AUTHORIZATION.test(authorization) || typeof token !== 'string')) {
+    const ak = parseAuthorization(authorization)?.ak;
+    if (ak === undefined) return { type: 'aksk' };
+    return isTemporary(ak) ? { type: 'aksk', ak, temporary: true } : { type: 'aksk', ak };
+  }
   if (typeof token === 'string') return { type: 'token', tokenFingerprint: tokenFingerprint(token) };
   return { type: 'none' };
 }
@@ -68,7 +70,8 @@ export class Recorder {
       headers,
       ...r,
     });
-    if (this.records.length > this.limit) this.records = this.records.slice(-this.limit);
+    // shift, not slice: a full record costs O(1) per request, not O(limit).
+    if (this.records.length > this.limit) this.records.shift();
   }
 
   reset(): void {

@@ -9,6 +9,9 @@ export interface ParsedAuthorization {
   signature: string;
 }
 
+/** An Authorization header that claims to be an AK/SK signature (valid or not). */
+export const SIGNED_AUTHORIZATION = /^SDK-HMAC-SHA256\s/;
+
 export function parseAuthorization(header: string | undefined): ParsedAuthorization | undefined {
   const m = /^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/.exec(
     header ?? '',
@@ -21,7 +24,8 @@ function enc(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-function dec(s: string): string {
+/** decodeURIComponent that leaves a malformed escape as it is. */
+export function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {
@@ -43,7 +47,7 @@ export function expectedSignature(req: IncomingMessage, body: Buffer, auth: Pars
   const path = q === -1 ? raw : raw.slice(0, q);
   let uri = path
     .split('/')
-    .map((seg) => enc(dec(seg)))
+    .map((seg) => enc(safeDecode(seg)))
     .join('/');
   if (!uri.endsWith('/')) uri += '/';
   const params = new URLSearchParams(q === -1 ? '' : raw.slice(q + 1));

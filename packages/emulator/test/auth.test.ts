@@ -54,6 +54,7 @@ describe('AK/SK signatures', () => {
     const headers = signedHeaders(listUrl(emu.url), { ak: DEMO_AK, sk: 'not-the-secret-key' });
     const res = await fetch(listUrl(emu.url), { headers: { ...headers, 'X-Auth-Token': DEMO_TOKEN } });
     await expectBadSignature(res);
+    expect(emu.requests.at(-1)?.auth).toEqual({ type: 'aksk', ak: DEMO_AK });
     // The same token alone reads the project, so it was the signature that was refused.
     expect((await fetch(listUrl(emu.url), { headers: { 'X-Auth-Token': DEMO_TOKEN } })).status).toBe(200);
   });

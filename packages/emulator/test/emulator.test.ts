@@ -178,6 +178,17 @@ describe('faults', () => {
     expect((await list(emu.url, FORBIDDEN_PROJECT_ID)).status).toBe(403);
   });
 
+  it('keeps only the most recent recordLimit requests, in order', async () => {
+    const e = await startEmulator({ recordLimit: 3 });
+    try {
+      for (let i = 0; i < 5; i++) await fetch(`${e.url}/no-such-route-${i}`);
+      expect(e.requests.map((r) => r.path)).toEqual(['/no-such-route-2', '/no-such-route-3', '/no-such-route-4']);
+      expect(e.requestCount).toBe(5);
+    } finally {
+      await e.close();
+    }
+  });
+
   it('can be programmed over HTTP for an emulator in another process', async () => {
     await fetch(`${emu.url}/__emulator/faults`, {
       method: 'POST',

@@ -3,18 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { type Answer, badSignature, dbssError } from '../answer.js';
 import { type AuthSettings, authenticate } from '../auth.js';
 import type { ProjectStore } from '../projects.js';
+import { safeDecode } from '../verify.js';
 import type { Exchange, Route } from './route.js';
 
 const PATH = /^\/v2\/([^/?]*)\/audit\/backup\/obs-buckets$/;
 const PROJECT_ID = /^[0-9a-fA-F]{32,64}$/;
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
 
 export function listRoute(deps: { projects: ProjectStore; auth: AuthSettings }): Route {
   return {
