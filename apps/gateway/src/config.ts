@@ -12,6 +12,10 @@ export interface GatewayConfig {
   /** No upstream configured: run the embedded emulator. */
   demo: boolean;
   production: boolean;
+  /** Export spans with OTLP/HTTP: OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set. */
+  otlp: boolean;
+  /** OTEL_SERVICE_NAME, else dbss-obs-gateway. */
+  serviceName: string;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -73,11 +77,23 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
   if (!LEVELS.includes(logLevel))
     fail('LOG_LEVEL', `must be one of ${LEVELS.join(', ')} (got "${logLevel.slice(0, 20)}").`);
   const graphiql = bool(env, 'GATEWAY_GRAPHIQL') ?? !production;
+  const iamEndpoint = env.HUAWEICLOUD_SDK_IAM_ENDPOINT?.trim() || undefined;
+  if (iamEndpoint && !/^https?:\/\/[^\s/]+/i.test(iamEndpoint))
+    fail('HUAWEICLOUD_SDK_IAM_ENDPOINT', `must be an http(s) URL (got "${iamEndpoint.slice(0, 40)}").`);
+  const otlpEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  if (otlpEndpoint && !/^https?:\/\/[^\s/]+/i.test(otlpEndpoint))
+    fail(
+      env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()
+        ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
+        : 'OTEL_EXPORTER_OTLP_ENDPOINT',
+      `must be an http(s) URL (got "${otlpEndpoint.slice(0, 40)}").`,
+    );
   const origins = env.CORS_ORIGINS?.trim();
   return {
     gateway: {
       mode,
       endpoint,
+      iamEndpoint,
       region: region as DbssRegion | undefined,
       timeoutMs: int(env, 'DBSS_TIMEOUT_MS', 10_000, 1, 600_000),
       maxRetries: int(env, 'DBSS_MAX_RETRIES', 2, 0, 10),
@@ -94,5 +110,7 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
     drainDelayMs: int(env, 'GATEWAY_DRAIN_DELAY_MS', 0, 0, 600_000),
     demo,
     production,
+    otlp: Boolean(otlpEndpoint),
+    serviceName: env.OTEL_SERVICE_NAME?.trim() || 'dbss-obs-gateway',
   };
 }

@@ -1,4 +1,8 @@
-import type { Upstream } from './upstream.js';
+// The per-request types every plugin and the resolver share, and the context Yoga starts from.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DbssRegion, ObsBucket } from '@dbss-obs/core';
+import type { UpstreamInfo } from './errors.js';
 
 /** Filled in while a request runs; read by the access log and metrics once it ends. */
 export interface RequestTrace {
@@ -9,19 +13,85 @@ export interface RequestTrace {
   operation?: string;
   /** `OK` or the first error's extensions.code. */
   result?: string;
-  /** `fast` when the prepared-operation fast path answered, else Yoga did. */
+  /** Which door the request came in by: the buffered JSON door or Yoga's HTTP handling. Same pipeline. */
   via?: 'fast' | 'yoga';
   upstreamStatus?: number;
   upstreamRequestId?: string;
 }
 
-/** Per-request values handed to Yoga as the server context. */
+/** What the HTTP server hands Yoga with every request (absent when Yoga is called in process). */
 export interface ServerContext {
   trace: RequestTrace;
+  req?: IncomingMessage;
+  res?: ServerResponse;
 }
 
+/** Who is calling: the IAM token to forward (token mode) or the gateway API-key id (AK/SK mode). */
+export interface CallerCredential {
+  token?: string;
+  callerId?: string;
+}
+
+/** One obsBuckets call toward DBSS, as the resolver asks for it (arguments already validated). */
+export interface BucketsCall {
+  credential: CallerCredential;
+  region?: DbssRegion;
+  /** Absent: core discovers the project with the caller's credential. */
+  projectId?: string;
+  /** Extra headers for the DBSS request (`traceparent`); set by the tracing plugin. */
+  headers?: Record<string, string>;
+}
+
+/** What the last HTTP attempt of one upstream call saw. */
+export interface UpstreamMeta {
+  status?: number;
+  requestId?: string;
+}
+
+/**
+ * A DBSS failure as data: it survives JSON (a shared cache or a coalesced call on another replica
+ * hands it on). `failure` is absent for an unexpected error, which the gateway masks.
+ */
+export type BucketsOutcome =
+  | { ok: true; buckets: ObsBucket[]; meta: UpstreamMeta }
+  | { ok: false; failure?: GatewayFailure; meta: UpstreamMeta };
+
+export interface GatewayFailure {
+  code: string;
+  message: string;
+  upstream?: UpstreamInfo;
+}
+
+/**
+ * Lists buckets for a call. Plugins wrap the one in the context (tracing, cache and coalescing), so
+ * the resolver always calls `ctx.listBuckets(call, ctx)` and every policy applies.
+ */
+export type ListBuckets = (call: BucketsCall, ctx: GatewayContext) => Promise<BucketsOutcome>;
+
 export interface GatewayContext extends ServerContext {
-  upstream: Upstream;
-  /** Caller credential: the IAM token (token mode) or the gateway API-key id (AK/SK mode). */
-  credential: { token?: string; callerId?: string } | undefined;
+  /** Set by useCredentials; undefined when the caller presented none (or a wrong API key). */
+  credential: CallerCredential | undefined;
+  listBuckets: ListBuckets;
+}
+
+export function newTrace(requestId?: string | null): RequestTrace {
+  const id = requestId && /^[\w.-]{1,128}$/.test(requestId) ? requestId : randomUUID();
+  return { requestId: id, start: performance.now() };
+}
+
+/**
+ * Wraps `inner` with `wrap` once per inner function: plugins extend the context on every request,
+ * but the wrapper is made once, not per request.
+ */
+export function wrapOnce(
+  cache: WeakMap<ListBuckets, ListBuckets>,
+  inner: ListBuckets,
+  wrap: (inner: ListBuckets) => ListBuckets,
+): ListBuckets {
+  let wrapped = cache.get(inner);
+  if (!wrapped) {
+    wrapped = wrap(inner);
+    cache.set(inner, wrapped);
+  }
+  return wrapped;
 }

@@ -4,6 +4,7 @@ import {
   DbssBadRequestError,
   DbssConnectionError,
   DbssPermissionError,
+  DbssProjectNotFoundError,
   DbssResponseError,
   DbssTimeoutError,
   DbssValidationError,
@@ -12,6 +13,7 @@ import {
 } from '@dbss-obs/core';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
+import type { GatewayFailure } from './context.js';
 
 export type GatewayErrorCode =
   | 'BAD_USER_INPUT'
@@ -20,7 +22,8 @@ export type GatewayErrorCode =
   | 'UPSTREAM_BAD_REQUEST'
   | 'UPSTREAM_ERROR'
   | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_UNAVAILABLE';
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'RATE_LIMITED';
 
 export interface UpstreamInfo {
   status: number;
@@ -34,17 +37,28 @@ export function gatewayError(code: GatewayErrorCode, message: string, upstream?:
 }
 
 /**
- * Maps an error from core to the documented code. Anything that is not a known DBSS failure
- * is returned unchanged, so Yoga masks it as "Unexpected error.".
+ * THE mapping from core's errors to the documented codes, by class (and so by the error's fields,
+ * never its message). Returns undefined for anything that is not a known DBSS failure: the
+ * gateway then lets Yoga mask it as "Unexpected error.".
  */
-export function toGraphQLError(err: unknown): unknown {
-  if (err instanceof GraphQLError || !isDbssError(err)) return err;
-  if (err instanceof DbssValidationError) return gatewayError('BAD_USER_INPUT', err.message);
-  if (err instanceof DbssTimeoutError) return gatewayError('UPSTREAM_TIMEOUT', 'DBSS did not answer in time.');
-  if (err instanceof DbssConnectionError) return gatewayError('UPSTREAM_UNAVAILABLE', 'DBSS could not be reached.');
+export function toFailure(err: unknown): GatewayFailure | undefined {
+  if (!isDbssError(err)) return undefined;
+  if (err instanceof DbssValidationError) return { code: 'BAD_USER_INPUT', message: err.message };
+  if (err instanceof DbssProjectNotFoundError) {
+    return {
+      code: 'BAD_USER_INPUT',
+      message: `No project for region ${err.region} is visible to your credentials: pass projectId.`,
+    };
+  }
+  if (err instanceof DbssTimeoutError) return { code: 'UPSTREAM_TIMEOUT', message: 'DBSS did not answer in time.' };
+  if (err instanceof DbssConnectionError)
+    return { code: 'UPSTREAM_UNAVAILABLE', message: 'DBSS could not be reached.' };
   if (err instanceof DbssResponseError) {
-    const upstream = { status: err.status, errorCode: null, errorMsg: null, requestId: err.requestId ?? null };
-    return gatewayError('UPSTREAM_ERROR', 'DBSS answered with a body that is not the documented shape.', upstream);
+    return {
+      code: 'UPSTREAM_ERROR',
+      message: 'DBSS answered with a body that is not the documented shape.',
+      upstream: { status: err.status, errorCode: null, errorMsg: null, requestId: err.requestId ?? null },
+    };
   }
   if (isDbssApiError(err)) {
     const upstream: UpstreamInfo = {
@@ -57,12 +71,23 @@ export function toGraphQLError(err: unknown): unknown {
       ? `${upstream.errorCode}: ${upstream.errorMsg ?? ''}`.trim()
       : `status ${err.status}`;
     if (err instanceof DbssAuthenticationError)
-      return gatewayError('UNAUTHENTICATED', `DBSS refused the credentials (${what}).`, upstream);
+      return { code: 'UNAUTHENTICATED', message: `DBSS refused the credentials (${what}).`, upstream };
     if (err instanceof DbssPermissionError)
-      return gatewayError('FORBIDDEN', `DBSS denied access to the project (${what}).`, upstream);
+      return { code: 'FORBIDDEN', message: `DBSS denied access to the project (${what}).`, upstream };
     if (err instanceof DbssBadRequestError)
-      return gatewayError('UPSTREAM_BAD_REQUEST', `DBSS rejected the request (${what}).`, upstream);
-    return gatewayError('UPSTREAM_ERROR', `DBSS failed (${what}).`, upstream);
+      return { code: 'UPSTREAM_BAD_REQUEST', message: `DBSS rejected the request (${what}).`, upstream };
+    return { code: 'UPSTREAM_ERROR', message: `DBSS failed (${what}).`, upstream };
   }
-  return err;
+  return undefined;
+}
+
+/** A GraphQL error for a failure (see toFailure); anything unknown is returned unchanged for Yoga to mask. */
+export function toGraphQLError(err: unknown): unknown {
+  if (err instanceof GraphQLError) return err;
+  const failure = toFailure(err);
+  return failure ? failureError(failure) : err;
+}
+
+export function failureError(f: GatewayFailure): GraphQLError {
+  return gatewayError(f.code as GatewayErrorCode, f.message, f.upstream);
 }

@@ -5,6 +5,7 @@ import { DEMO_PROJECT_ID, DEMO_TOKEN, startEmulator } from '@dbss-obs/emulator';
 import { pino } from 'pino';
 import { gatewayConfigFromEnv } from './config.js';
 import { startGatewayServer } from './server.js';
+import { createTracerProvider } from './tracing.js';
 import { createGateway } from './yoga.js';
 
 async function main(): Promise<number> {
@@ -23,6 +24,7 @@ async function main(): Promise<number> {
   const emulator = cfg.demo ? await startEmulator({ port: 0 }) : undefined;
   if (emulator) {
     cfg.gateway.endpoint = emulator.url;
+    cfg.gateway.iamEndpoint ??= emulator.url;
     if (cfg.gateway.graphiql !== false) {
       cfg.gateway.graphiql = {
         headers: { 'X-Auth-Token': DEMO_TOKEN },
@@ -30,7 +32,9 @@ async function main(): Promise<number> {
       };
     }
   }
-  const gateway = createGateway(cfg.gateway);
+  // Spans are always made (traceparent reaches DBSS); they leave the process only with an OTLP endpoint.
+  const tracerProvider = createTracerProvider({ otlp: cfg.otlp, serviceName: cfg.serviceName });
+  const gateway = createGateway({ ...cfg.gateway, logger, tracing: tracerProvider });
   let server: Awaited<ReturnType<typeof startGatewayServer>>;
   try {
     server = await startGatewayServer(gateway, {
@@ -75,6 +79,8 @@ async function main(): Promise<number> {
       logger.info({ signal }, 'draining');
       void server.shutdown().then(async (clean) => {
         await emulator?.close();
+        await tracerProvider.shutdown().catch(() => {}); // flushes spans still queued for export
+        await gateway.store.close();
         logger.info({ clean }, 'stopped');
         resolve(0);
       });

@@ -1,6 +1,6 @@
 import { DBSS_REGIONS, isDbssRegion, isValidProjectId } from '@dbss-obs/core';
 import type { GatewayContext } from './context.js';
-import { gatewayError, toGraphQLError } from './errors.js';
+import { failureError, gatewayError } from './errors.js';
 
 export interface ResolverOptions {
   /** Message for a caller without credentials. */
@@ -10,13 +10,14 @@ export interface ResolverOptions {
 export function createResolvers(opts: ResolverOptions) {
   return {
     Query: {
-      async obsBuckets(_: unknown, args: { projectId: string; region?: string | null }, ctx: GatewayContext) {
+      async obsBuckets(_: unknown, args: { projectId?: string | null; region?: string | null }, ctx: GatewayContext) {
         // Nothing reaches DBSS before the caller and the arguments are known to be good.
         if (!ctx.credential) throw gatewayError('UNAUTHENTICATED', opts.unauthenticatedMessage);
-        if (!isValidProjectId(args.projectId)) {
+        const projectId = args.projectId ?? undefined;
+        if (projectId !== undefined && !isValidProjectId(projectId)) {
           throw gatewayError(
             'BAD_USER_INPUT',
-            'projectId must be 32 to 64 letters and digits (the project id from the IAM console).',
+            'projectId must be 32 to 64 letters and digits (the project id from the IAM console), or left out to use the project of your credential in the region.',
           );
         }
         const region = args.region ?? undefined;
@@ -26,11 +27,12 @@ export function createResolvers(opts: ResolverOptions) {
             `region "${region.slice(0, 40)}" is not a DBSS region. Valid regions: ${DBSS_REGIONS.join(', ')}.`,
           );
         }
-        const result = await ctx.upstream.listObsBuckets(ctx.credential, region, args.projectId);
-        ctx.trace.upstreamStatus = result.meta.status;
-        ctx.trace.upstreamRequestId = result.meta.requestId;
-        if (!result.ok) throw toGraphQLError(result.error);
-        return result.buckets;
+        const outcome = await ctx.listBuckets({ credential: ctx.credential, region, projectId }, ctx);
+        ctx.trace.upstreamStatus = outcome.meta.status;
+        ctx.trace.upstreamRequestId = outcome.meta.requestId;
+        if (outcome.ok) return outcome.buckets;
+        // Unknown failures stay plain errors: Yoga masks them as "Unexpected error.".
+        throw outcome.failure ? failureError(outcome.failure) : new Error('DBSS call failed unexpectedly');
       },
     },
   };

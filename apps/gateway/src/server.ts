@@ -1,14 +1,19 @@
-// The HTTP server around Yoga: operations endpoints, one access-log line per request, graceful drain.
+// The HTTP server around the pipeline: only what is not GraphQL lives here — operations endpoints
+// (/health, /ready, /metrics), GraphiQL's static files, request targets, the two doors into Yoga,
+// and graceful drain. Logging, metrics and every other policy are plugins (see yoga.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sendNodeResponse } from '@whatwg-node/server';
 import type { Logger } from 'pino';
-import type { RequestTrace } from './context.js';
+import { newTrace, type ServerContext } from './context.js';
+import { createFastDoor } from './fast-door.js';
 import { ASSET_PREFIX, serveGraphiQLAsset } from './graphiql-assets.js';
-import { type Gateway, newTrace } from './yoga.js';
+import type { Gateway } from './yoga.js';
 
 export interface ServerOptions {
   port?: number;
   host?: string;
+  /** For the server's own events (drain, failures outside a request). Access lines come from the gateway's logger. */
   logger: Logger;
   /** Longest time in-flight requests get to finish after SIGTERM. @default 10000 */
   shutdownTimeoutMs?: number;
@@ -24,47 +29,72 @@ export interface GatewayServer {
   readonly draining: boolean;
 }
 
+// A Host header as RFC 9110 allows it (reg-name or IP literal, optional port); anything else is a 400.
+const HOST = /^(?:[A-Za-z0-9._~!$&'()*+,;=%-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The origin-form (`/path?query`) of a request target. Absolute-form (`http://host/path`, legal in
+ * HTTP/1.1 and what proxies send) is served the same; `*` and anything unparsable are refused.
+ */
+export function originForm(target: string | undefined): string | undefined {
+  if (!target) return undefined;
+  if (target.charCodeAt(0) === 47 /* / */) return target.charCodeAt(1) === 47 ? undefined : target;
+  if (!/^https?:\/\//i.test(target) || !URL.canParse(target)) return undefined;
+  const url = new URL(target);
+  return `${url.pathname}${url.search}`;
+}
+
 export async function startGatewayServer(gateway: Gateway, opts: ServerOptions): Promise<GatewayServer> {
   const { yoga, metrics } = gateway;
-  const fastPath = gateway.fastPathEnabled ? gateway.fastPath : undefined;
-  const listener = yoga.requestListener;
+  const fastDoor = gateway.fastPathEnabled ? createFastDoor(gateway) : undefined;
   const log = opts.logger;
   let draining = false;
   let inFlight = 0;
   let idle: (() => void) | undefined;
 
-  function finish(req: IncomingMessage, res: ServerResponse, trace: RequestTrace) {
-    inFlight--;
-    const seconds = (performance.now() - trace.start) / 1000;
-    const graphql = trace.operation !== undefined || trace.result !== undefined;
-    if (graphql) metrics.observeRequest(trace.operation ?? 'none', trace.result ?? 'OK', seconds);
-    log.info(
-      {
-        requestId: trace.requestId,
-        method: req.method,
-        path: (req.url ?? '').split('?')[0],
-        status: res.statusCode,
-        operationName: trace.operationName,
-        operation: trace.operation,
-        result: graphql ? (trace.result ?? 'OK') : undefined,
-        via: graphql ? (trace.via ?? 'yoga') : undefined,
-        durationMs: Math.round(seconds * 1e4) / 10,
-        upstreamStatus: trace.upstreamStatus,
-        upstreamRequestId: trace.upstreamRequestId,
-      },
-      'request',
-    );
-    if (draining && inFlight === 0) idle?.();
-  }
-
-  // A failure outside Yoga (a client that went away mid-body, a file that cannot be read): log, answer 500.
-  function internalError(res: ServerResponse, err: unknown) {
-    log.error(
-      { err: { message: (err as Error)?.message, code: (err as NodeJS.ErrnoException)?.code } },
-      'request failed',
-    );
+  // A failure outside the pipeline (a bug): logged without the caller's input, answered without detail.
+  function failed(res: ServerResponse, err: unknown) {
+    log.error({ err: { name: (err as Error)?.name, code: (err as NodeJS.ErrnoException)?.code } }, 'request failed');
     if (!res.headersSent && !res.destroyed) plain(res, 500, 'internal error\n');
     else res.destroy();
+  }
+
+  // Yoga's own HTTP handling: every method, content type and Accept header; its answer is sent as is.
+  function yogaDoor(req: IncomingMessage, res: ServerResponse, ctx: ServerContext) {
+    ctx.trace.via = 'yoga';
+    try {
+      void Promise.resolve(yoga.handleNodeRequestAndResponse(req, res, ctx)).then(
+        (response) => sendNodeResponse(response, res, req, false),
+        (err) => failed(res, err),
+      );
+    } catch (err) {
+      failed(res, err);
+    }
+  }
+
+  async function bufferedDoor(req: IncomingMessage, res: ServerResponse, ctx: ServerContext) {
+    let body: Buffer;
+    try {
+      body = await readBody(req);
+    } catch {
+      res.destroy(); // the client went away mid-body: nobody to answer
+      return;
+    }
+    ctx.trace.via = 'fast';
+    const fast = await (fastDoor as NonNullable<typeof fastDoor>).answer(body, req, ctx);
+    if (fast) {
+      res.writeHead(fast.status, { 'Content-Type': fast.contentType, 'Content-Length': Buffer.byteLength(fast.body) });
+      res.end(fast.body);
+      return;
+    }
+    // Not the plain shape: Yoga's door answers from the buffered body.
+    ctx.trace.via = 'yoga';
+    const response = await yoga.fetch(
+      `http://localhost${req.url}`,
+      { method: 'POST', headers: req.headers as Record<string, string>, body: body as unknown as BodyInit },
+      ctx,
+    );
+    await sendNodeResponse(response, res, req, false);
   }
 
   const server = createServer((req, res) => {
@@ -76,8 +106,17 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
     res.setHeader('X-Request-Id', trace.requestId);
     // While draining, tell keep-alive clients to go elsewhere after this answer.
     if (draining) res.setHeader('Connection', 'close');
-    res.once('close', () => finish(req, res, trace));
-    const path = (req.url ?? '/').split('?')[0];
+    res.once('close', () => {
+      inFlight--;
+      if (draining && inFlight === 0) idle?.();
+    });
+    const target = originForm(req.url);
+    const host = req.headers.host;
+    if (target === undefined || (host !== undefined && !HOST.test(host)))
+      return plain(res, 400, 'bad request: the request target or Host header is not a valid URL part\n');
+    req.url = target;
+    const q = target.indexOf('?');
+    const path = q === -1 ? target : target.slice(0, q);
     if (req.method === 'GET' && path === '/health') return plain(res, 200, 'ok\n');
     if (req.method === 'GET' && path === '/ready')
       return plain(res, draining ? 503 : 200, draining ? 'draining\n' : 'ready\n');
@@ -87,49 +126,17 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
           res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
           res.end(text);
         },
-        (err) => internalError(res, err),
+        (err) => failed(res, err),
       );
       return;
     }
-    if (req.method === 'GET' && gateway.graphiql && path?.startsWith(ASSET_PREFIX)) {
-      return void serveGraphiQLAsset(path, res).catch((err) => internalError(res, err));
+    if (req.method === 'GET' && gateway.graphiql && path.startsWith(ASSET_PREFIX)) {
+      return void serveGraphiQLAsset(path, res).catch((err) => failed(res, err));
     }
-    if (fastPath && path === '/graphql' && fastPath.eligible(req)) {
-      return void buffered(req, res, trace).catch((err) => internalError(res, err));
-    }
-    // requestListener sends the response; its typing omits the server-context argument it accepts.
-    void (listener as (a: IncomingMessage, b: ServerResponse, c: { trace: RequestTrace }) => void)(req, res, { trace });
+    const ctx: ServerContext = { trace, req, res };
+    if (fastDoor?.eligible(req)) return void bufferedDoor(req, res, ctx).catch((err) => failed(res, err));
+    yogaDoor(req, res, ctx);
   });
-
-  // Reads a JSON body; a prepared operation is answered here, anything else by Yoga from the buffer.
-  async function buffered(req: IncomingMessage, res: ServerResponse, trace: RequestTrace) {
-    const body = await readBody(req);
-    const fast = fastPath?.run(body, req.headers, trace);
-    if (fast) {
-      trace.via = 'fast';
-      const text = await fast;
-      res.writeHead(200, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(text),
-      });
-      res.end(text);
-      return;
-    }
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    const response = await yoga.fetch(
-      `http://${req.headers.host ?? 'localhost'}${req.url}`,
-      { method: 'POST', headers, body },
-      { trace },
-    );
-    const out = Buffer.from(await response.arrayBuffer());
-    response.headers.forEach((value, key) => {
-      if (key !== 'content-length') res.setHeader(key, value);
-    });
-    res.writeHead(response.status, { 'Content-Length': out.length });
-    res.end(out);
-  }
   server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -176,11 +183,11 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
 }
 
 /** The whole request body; rejects if the client goes away first. */
-function readBody(req: IncomingMessage): Promise<ReturnType<typeof Buffer.concat>> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     req.on('error', reject);
     req.on('close', () => {
       if (!req.complete) reject(new Error('the client closed the connection before the body was complete'));

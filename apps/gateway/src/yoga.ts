@@ -1,16 +1,26 @@
-// Builds the Yoga instance from explicit options; main.ts reads the environment and listens.
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+// Builds the Yoga instance and its ONE plugin pipeline from explicit options; main.ts reads the
+// environment and listens. Every GraphQL request, whichever door it comes in by, passes these plugins.
 import { readFileSync } from 'node:fs';
 import { DbssConfigError, type DbssRegion, type FetchLike } from '@dbss-obs/core';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { createSchema, createYoga } from 'graphql-yoga';
-import type { GatewayContext, RequestTrace, ServerContext } from './context.js';
-import { createFastPath } from './fast-path.js';
+import type { TracerProvider } from '@opentelemetry/api';
+import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
+import { type Logger, pino } from 'pino';
+import type { GatewayContext, ServerContext } from './context.js';
+import { createDbssCaller } from './dbss.js';
 import { renderLocalGraphiQL } from './graphiql-assets.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createResolvers } from './resolvers.js';
-import { Upstream } from './upstream.js';
-import { useTrace } from './use-trace.js';
+import { MemoryStore } from './shared/memory-store.js';
+import type { SharedStore } from './shared/store.js';
+import { createTracerProvider } from './tracing.js';
+import { useAccessLog } from './use-access-log.js';
+import { useCredentials } from './use-credentials.js';
+import { useMetrics } from './use-metrics.js';
+import { useParamChecks } from './use-param-checks.js';
+import { useRequestTrace } from './use-request-trace.js';
+import { useTracing } from './use-tracing.js';
+import { useUpstreamCache } from './use-upstream-cache.js';
 
 export const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
@@ -19,6 +29,8 @@ export interface GatewayOptions {
   mode?: 'token' | 'aksk';
   /** Upstream base URL for every region (emulator, proxy). @default each region's public endpoint */
   endpoint?: string;
+  /** IAM base URL for project discovery when a query names no projectId. @default core's per-region IAM */
+  iamEndpoint?: string;
   /** Region used when a query names none. */
   region?: DbssRegion;
   /** Per-attempt upstream timeout. @default 10000 */
@@ -27,34 +39,38 @@ export interface GatewayOptions {
   maxRetries?: number;
   /** Cache successful answers this long, per credential + region + project. @default 0 (off) */
   cacheTtlMs?: number;
+  /** Shared state for cache and coalescing. @default an in-process MemoryStore */
+  store?: SharedStore;
   /** AK/SK for `aksk` mode. */
   aksk?: { ak: string; sk: string; securityToken?: string };
   /** Keys callers must present (Authorization: Bearer <key> or X-Api-Key) in `aksk` mode. */
   apiKeys?: readonly string[];
   /** Serve GraphiQL on GET /graphql. @default true */
   graphiql?: boolean | { defaultQuery?: string; headers?: Record<string, string> };
-  /** Answer repeats of validated operations without Yoga's per-request pipeline. @default true */
+  /** Take plain JSON POSTs through the buffered door (same pipeline, less HTTP overhead). @default true */
   fastPath?: boolean;
   /** Allowed CORS origins. @default '*' */
   corsOrigins?: readonly string[] | '*';
+  /** Access log (one line per GraphQL request). @default silent */
+  logger?: Logger;
   metrics?: GatewayMetrics;
+  /** Spans for operations and DBSS calls; `false` turns tracing off. @default a provider that exports nothing */
+  tracing?: TracerProvider | false;
+  /** Extra plugins, after the gateway's own (tests use one to count executions). */
+  plugins?: Plugin[];
   fetch?: FetchLike;
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
 }
 
-export const DEFAULT_QUERY = `query ObsBuckets($projectId: ID!) {
+export const DEFAULT_QUERY = `query ObsBuckets($projectId: ID) {
   obsBuckets(projectId: $projectId) {
     bucketName
     location
   }
 }`;
 
-export function newTrace(requestId?: string | null): RequestTrace {
-  const id = requestId && /^[\w.-]{1,128}$/.test(requestId) ? requestId : randomUUID();
-  return { requestId: id, start: performance.now() };
-}
-
-const hashKey = (key: string) => createHash('sha256').update(key).digest();
+/** Root fields a metric label may name; any other field counts as `other`. */
+const ROOT_FIELDS = new Set(['obsBuckets', '__typename', '__schema', '__type']);
 
 export function createGateway(opts: GatewayOptions = {}) {
   const mode = opts.mode ?? 'token';
@@ -65,33 +81,20 @@ export function createGateway(opts: GatewayOptions = {}) {
     });
   }
   const metrics = opts.metrics ?? createMetrics();
-  const upstream = new Upstream({
+  const logger = opts.logger ?? pino({ level: 'silent' });
+  const store = opts.store ?? new MemoryStore();
+  const tracerProvider = opts.tracing === false ? undefined : (opts.tracing ?? createTracerProvider());
+  const listBuckets = createDbssCaller({
     endpoint: opts.endpoint,
+    iamEndpoint: opts.iamEndpoint,
     defaultRegion: opts.region,
     timeoutMs: opts.timeoutMs ?? 10_000,
     maxRetries: opts.maxRetries ?? 2,
-    cacheTtlMs: opts.cacheTtlMs ?? 0,
     aksk: mode === 'aksk' ? opts.aksk : undefined,
     fetch: opts.fetch,
     retry: opts.retry,
     observe: metrics.observeUpstream,
-    onCoalesced: metrics.coalesced,
   });
-  const apiKeys = (opts.apiKeys ?? []).map((k) => ({ hash: hashKey(k), id: hashKey(k).toString('hex').slice(0, 12) }));
-
-  function credentialOf(header: (name: string) => string | null | undefined): GatewayContext['credential'] {
-    const authz = header('authorization');
-    const bearer = authz && /^Bearer\s+(\S+)$/i.exec(authz)?.[1];
-    if (mode === 'token') {
-      const token = header('x-auth-token')?.trim() || bearer;
-      return token ? { token } : undefined;
-    }
-    const presented = bearer || header('x-api-key');
-    if (!presented) return undefined;
-    const h = hashKey(presented);
-    const match = apiKeys.find((k) => timingSafeEqual(k.hash, h));
-    return match ? { callerId: match.id } : undefined;
-  }
 
   const graphiql =
     opts.graphiql === false
@@ -112,19 +115,28 @@ export function createGateway(opts: GatewayOptions = {}) {
     }),
   });
 
-  const rootFields = new Set(['obsBuckets', '__typename', '__schema', '__type']);
-  const fastPath = createFastPath({
-    schema,
-    rootFields,
-    contextFor: (headers, trace) => ({
-      upstream,
-      trace,
-      credential: credentialOf((name) => {
-        const v = headers[name];
-        return Array.isArray(v) ? v[0] : v;
-      }),
+  // The pipeline, in order. Yoga adds its own after these: the parse/validate cache, parameter checks,
+  // error masking (maskedErrors below) and HTTP statuses for validation errors.
+  const plugins: Plugin[] = [
+    useParamChecks(),
+    useRequestTrace(ROOT_FIELDS),
+    useAccessLog(logger),
+    useMetrics(metrics),
+    // One request cannot fan out: at most 4 aliases (so 5 obsBuckets calls), shallow and short documents.
+    EnvelopArmorPlugin({
+      maxAliases: { n: 4 },
+      maxDepth: { n: 6 },
+      maxTokens: { n: 400 },
+      maxDirectives: { n: 10 },
+      costLimit: { maxCost: 500 },
+      blockFieldSuggestion: { enabled: true },
     }),
-  });
+    useCredentials({ mode, apiKeys: opts.apiKeys }),
+    tracerProvider && useTracing({ provider: tracerProvider }),
+    // Last of the listBuckets wrappers, so it is the outermost: a cached or joined call makes no DBSS span.
+    useUpstreamCache({ store, ttlMs: opts.cacheTtlMs ?? 0, onCoalesced: metrics.coalesced }),
+    ...(opts.plugins ?? []),
+  ].filter((p): p is Plugin => Boolean(p));
 
   const yoga = createYoga<ServerContext, GatewayContext>({
     schema,
@@ -133,38 +145,36 @@ export function createGateway(opts: GatewayOptions = {}) {
     graphiql,
     renderGraphiQL: renderLocalGraphiQL,
     logging: false,
-    maskedErrors: true,
+    // Never the original error (and its stack) in an answer, whatever NODE_ENV says.
+    maskedErrors: { isDev: false },
+    maxRequestBodySize: 100_000,
     cors: {
       origin: opts.corsOrigins === undefined || opts.corsOrigins === '*' ? '*' : [...opts.corsOrigins],
       methods: ['GET', 'POST', 'OPTIONS'],
-      allowedHeaders: ['Content-Type', 'Accept', 'X-Auth-Token', 'Authorization', 'X-Api-Key', 'X-Request-Id'],
+      allowedHeaders: [
+        'Content-Type',
+        'Accept',
+        'X-Auth-Token',
+        'Authorization',
+        'X-Api-Key',
+        'X-Request-Id',
+        'traceparent',
+        'tracestate',
+      ],
       exposedHeaders: ['X-Request-Id'],
     },
-    context: ({ request, trace }) => ({
-      upstream,
-      credential: credentialOf((name) => request.headers.get(name)),
-      trace: trace ?? newTrace(request.headers.get('x-request-id')),
-    }),
-    plugins: [
-      // One request cannot fan out: at most 4 aliases (so 5 obsBuckets calls), shallow and short documents.
-      EnvelopArmorPlugin({
-        maxAliases: { n: 4 },
-        maxDepth: { n: 6 },
-        maxTokens: { n: 400 },
-        maxDirectives: { n: 10 },
-        costLimit: { maxCost: 500 },
-        blockFieldSuggestion: { enabled: true },
-      }),
-      useTrace(rootFields, fastPath.remember),
-    ],
+    // The innermost DBSS call; plugins above wrap it (tracing, then cache and coalescing).
+    // (credential and trace are added by plugins: typed as the finished context.)
+    context: () => ({ listBuckets }) as GatewayContext,
+    plugins,
   });
 
   return {
     yoga,
-    upstream,
     metrics,
+    store,
     mode,
-    fastPath,
+    tracerProvider,
     fastPathEnabled: opts.fastPath !== false,
     graphiql: graphiql !== false,
   };

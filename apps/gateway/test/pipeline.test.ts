@@ -1,0 +1,131 @@
+// The one-pipeline rule: every GraphQL request, whichever door it comes in by, passes every plugin.
+import { DEMO_PROJECT_ID, DEMO_TOKEN, type Emulator, startEmulator } from '@dbss-obs/emulator';
+import type { Plugin } from 'graphql-yoga';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, type GatewayContext, type GatewayServer, startGatewayServer } from '../src/index.js';
+import { captureLogger, QUERY } from './helpers.js';
+
+let emu: Emulator;
+let server: GatewayServer;
+let gateway: ReturnType<typeof createGateway>;
+const cap = captureLogger();
+/** What a test-only plugin saw in onExecute: request id, credential token and door, per execution. */
+const executed: { requestId: string; token?: string }[] = [];
+const counting: Plugin = {
+  onExecute({ args }) {
+    const ctx = args.contextValue as unknown as GatewayContext;
+    executed.push({ requestId: ctx.trace.requestId, token: ctx.credential?.token });
+  },
+};
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  gateway = createGateway({ endpoint: emu.url, maxRetries: 0, logger: cap.logger, plugins: [counting] });
+  server = await startGatewayServer(gateway, { port: 0, logger: cap.logger });
+});
+afterAll(async () => {
+  await server.shutdown();
+  await emu.close();
+});
+
+const body = JSON.stringify({ query: QUERY, variables: { projectId: DEMO_PROJECT_ID } });
+const search = new URLSearchParams({ query: QUERY, variables: JSON.stringify({ projectId: DEMO_PROJECT_ID }) });
+
+/** A mixed batch: the same operation by every way GraphQL over HTTP allows, several times each. */
+function batch(url: string): [string, () => Promise<Response>][] {
+  const auth = { 'X-Auth-Token': DEMO_TOKEN };
+  const rows: [string, () => Promise<Response>][] = [];
+  for (let i = 0; i < 5; i++) {
+    rows.push([
+      `json-post-${i}`,
+      () =>
+        fetch(url, {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json', 'X-Request-Id': `json-post-${i}` },
+          body,
+        }),
+    ]);
+  }
+  for (let i = 0; i < 3; i++) {
+    rows.push([
+      `get-${i}`,
+      () => fetch(`${url}?${search}`, { headers: { ...auth, Accept: 'application/json', 'X-Request-Id': `get-${i}` } }),
+    ]);
+    // What GraphiQL sends: a cross-origin POST accepting the GraphQL response type and multipart.
+    rows.push([
+      `graphiql-${i}`,
+      () =>
+        fetch(url, {
+          method: 'POST',
+          headers: {
+            ...auth,
+            Origin: 'http://localhost:3000',
+            'Content-Type': 'application/json',
+            Accept: 'application/graphql-response+json, application/json, multipart/mixed',
+            'X-Request-Id': `graphiql-${i}`,
+          },
+          body,
+        }),
+    ]);
+  }
+  rows.push([
+    'form-post',
+    () =>
+      fetch(url, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded', 'X-Request-Id': 'form-post' },
+        body: search.toString(),
+      }),
+  ]);
+  rows.push([
+    'bearer-chunked',
+    () =>
+      // No Content-Length (a streamed body): Yoga's door.
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${DEMO_TOKEN}`,
+          'Content-Type': 'application/json',
+          'X-Request-Id': 'bearer-chunked',
+        },
+        body: new Blob([body]).stream(),
+        duplex: 'half',
+      } as RequestInit),
+  ]);
+  return rows;
+}
+
+describe('one pipeline', () => {
+  it('a test-only plugin counting onExecute sees every request of a mixed batch, at both doors', async () => {
+    const rows = batch(`${server.url}/graphql`);
+    for (const [id, send] of rows) {
+      const res = await send();
+      const json = (await res.json()) as { data?: { obsBuckets?: unknown[] } };
+      expect(json.data?.obsBuckets, id).toHaveLength(12);
+    }
+    // In process (yoga.fetch), too.
+    const inProcess = await gateway.yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Auth-Token': DEMO_TOKEN, 'X-Request-Id': 'in-process' },
+      body,
+    });
+    expect(((await inProcess.json()) as { data: { obsBuckets: unknown[] } }).data.obsBuckets).toHaveLength(12);
+
+    const ids = [...rows.map(([id]) => id), 'in-process'];
+    expect(executed.map((e) => e.requestId)).toEqual(ids);
+    // The credential plugin ran for every one of them, whatever header carried the token.
+    expect(executed.every((e) => e.token === DEMO_TOKEN)).toBe(true);
+
+    // The access-log plugin wrote one line per HTTP request, and both doors were used.
+    const logged = cap.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+    expect(logged.map((l) => l.requestId)).toEqual(rows.map(([id]) => id));
+    expect(new Set(logged.map((l) => l.via))).toEqual(new Set(['fast', 'yoga']));
+    expect(logged.filter((l) => l.via === 'fast').map((l) => l.requestId)).toEqual(
+      rows.filter(([id]) => id.startsWith('json-post')).map(([id]) => id),
+    );
+    expect(logged.every((l) => l.result === 'OK' && l.status === 200 && l.operation === 'query obsBuckets')).toBe(true);
+    // The metrics plugin counted each of them.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain(`dbss_gateway_requests_total{operation="query obsBuckets",result="OK"} ${rows.length}`);
+  });
+});
