@@ -5,7 +5,7 @@ import { banner } from './banner.js';
 import { MAX_BUCKETS } from './data.js';
 import { DEFAULT_TEMP_CREDENTIAL_TTL_MS, DEMO_AK, DEMO_SK, DEMO_TOKEN, DEMO_USER, startEmulator } from './emulator.js';
 
-const HELP = `dbss-emulator: a local Huawei Cloud DBSS for ListAuditObsBuckets
+const HELP = `dbss-emulator: a local Huawei Cloud (DBSS ListAuditObsBuckets, IAM, ECS metadata)
 
 Usage: dbss-emulator [options]
   --port N        listen port (default 8443; 0 picks a free one)
@@ -16,7 +16,8 @@ Usage: dbss-emulator [options]
   --token T       the token accepted as X-Auth-Token (default ${DEMO_TOKEN})
   --ak AK --sk SK the AK/SK pair accepted for signed requests (default ${DEMO_AK} / ${DEMO_SK})
   --temp-credential-ttl SECONDS
-                  lifetime of temporary AK/SK from /openstack/latest/securitykey (default ${DEFAULT_TEMP_CREDENTIAL_TTL_MS / 1000})
+                  lifetime of temporary AK/SK from /openstack/latest/securitykey
+                  (1-43200; default ${DEFAULT_TEMP_CREDENTIAL_TTL_MS / 1000})
   -h, --help      this text`;
 
 function fail(message: string): never {

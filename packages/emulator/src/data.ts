@@ -113,10 +113,14 @@ export function generateBuckets(count: number, seed = 1): WireBucket[] {
 
 /** Buckets per project from a fixture file: `{"obs_list":[…]}` (demo project) or `{"projects":{"<id>":{"obs_list":[…]}}}`. */
 export function loadFixture(file: string): Map<string, WireBucket[]> {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
-    obs_list?: WireBucket[];
-    projects?: Record<string, { obs_list?: WireBucket[] }>;
-  };
+  let parsed: { obs_list?: WireBucket[]; projects?: Record<string, { obs_list?: WireBucket[] }> };
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const why =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `is not JSON (${(err as Error).message})`;
+    throw new Error(`fixture ${file} ${why}`);
+  }
   const out = new Map<string, WireBucket[]>();
   if (parsed.obs_list) out.set(DEMO_PROJECT_ID, parsed.obs_list);
   for (const [id, p] of Object.entries(parsed.projects ?? {})) out.set(id, p.obs_list ?? []);
