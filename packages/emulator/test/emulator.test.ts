@@ -290,11 +290,13 @@ describe('dbss-emulator bin', () => {
     }
   });
 
-  it('exits 2 naming the flag on bad usage', async () => {
+  it('exits 2 with one line naming the flag on bad usage (a missing fixture included)', async () => {
+    const missing = join(tmpdir(), `no-such-fixture-${process.pid}.json`);
     for (const args of [
       ['--buckets', 'lots'],
       ['--temp-credential-ttl', '0'],
       ['--ak', 'X'],
+      ['--fixture', missing],
     ]) {
       const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
@@ -303,7 +305,8 @@ describe('dbss-emulator bin', () => {
       });
       const code = await new Promise((r) => child.once('exit', r));
       expect(code).toBe(2);
-      expect(err).toContain(args[0]);
+      expect(err).toContain((args[0] as string).slice(2));
+      expect(err).not.toMatch(/\n\s+at /); // no stack trace
     }
   });
 });
