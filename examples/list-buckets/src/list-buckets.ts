@@ -25,11 +25,11 @@ export async function main(
   argv: string[],
   env: Record<string, string | undefined>,
 ): Promise<{ code: number; out: string; err: string }> {
-  let values: { 'cli-output'?: string; 'project-id'?: string };
+  let values: { 'cli-output'?: string; 'project-id'?: string; debug?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { 'cli-output': { type: 'string' }, 'project-id': { type: 'string' } },
+      options: { 'cli-output': { type: 'string' }, 'project-id': { type: 'string' }, debug: { type: 'boolean' } },
     }));
   } catch (e) {
     return { code: 2, out: '', err: `list-buckets: ${(e as Error).message}` };
@@ -37,11 +37,19 @@ export async function main(
   const output = (values['cli-output'] ?? 'table') as Output;
   if (!['table', 'json', 'tsv'].includes(output))
     return { code: 2, out: '', err: `list-buckets: --cli-output must be table, json or tsv` };
+  const debug: string[] = [];
   try {
-    // Options come from the environment (HUAWEICLOUD_*, DBSS_*); explicit ones win.
-    const client = DbssClient.fromEnv(env, { timeoutMs: 5000, maxRetries: 1 });
+    // Settings come from the environment (HUAWEICLOUD_*, DBSS_*, proxies); credentials from the first
+    // source of the chain present: token, AK/SK, IAM password, ~/.huaweicloud/credentials, ECS metadata.
+    // Explicit options win. Without a project id, it is discovered from the region.
+    const client = DbssClient.fromEnv(env, {
+      timeoutMs: 5000,
+      maxRetries: 1,
+      logger: values.debug ? { debug: (m) => debug.push(m) } : undefined,
+    });
     const buckets = await client.listObsBuckets({ projectId: values['project-id'] });
-    return { code: 0, out: format(buckets, output), err: '' };
+    if (values.debug) debug.push(`list-buckets: ${JSON.stringify(client.describe())}`);
+    return { code: 0, out: format(buckets, output), err: debug.join('\n') };
   } catch (e) {
     // Errors are data: branch on classes and fields, never on the message text.
     if (isDbssApiError(e))
@@ -52,7 +60,7 @@ export async function main(
       };
     if (isDbssError(e))
       return {
-        code: e.code === 'CONFIG_ERROR' || e.code === 'VALIDATION_ERROR' ? 2 : 4,
+        code: e.code === 'CONFIG_ERROR' || e.code === 'VALIDATION_ERROR' || e.code === 'PROJECT_NOT_FOUND' ? 2 : 4,
         out: '',
         err: `list-buckets: ${e.code} ${e.message}`,
       };

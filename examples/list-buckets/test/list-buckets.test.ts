@@ -1,4 +1,15 @@
-import { DEMO_PROJECT_ID, DEMO_TOKEN, type Emulator, startEmulator } from '@dbss-obs/emulator';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DEMO_AK,
+  DEMO_PROJECT_ID,
+  DEMO_REGION,
+  DEMO_SK,
+  DEMO_TOKEN,
+  type Emulator,
+  startEmulator,
+} from '@dbss-obs/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/list-buckets.js';
 
@@ -11,6 +22,7 @@ const env = () => ({
   DBSS_ENDPOINT: emu.url,
   HUAWEICLOUD_AUTH_TOKEN: DEMO_TOKEN,
   HUAWEICLOUD_SDK_PROJECT_ID: DEMO_PROJECT_ID,
+  HOME: '/nonexistent-home-for-tests',
 });
 
 describe('list-buckets', () => {
@@ -35,5 +47,39 @@ describe('list-buckets', () => {
     const bad = await main([], { ...env(), HUAWEICLOUD_SDK_REGION: 'mars-1', DBSS_ENDPOINT: '' });
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('HUAWEICLOUD_SDK_REGION');
+  });
+
+  it('goes through the credential chain: a profile file, and the project discovered from the region', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'list-buckets-home-'));
+    try {
+      mkdirSync(join(home, '.huaweicloud'));
+      writeFileSync(join(home, '.huaweicloud', 'credentials'), `[basic]\r\nak = ${DEMO_AK}\r\nsk = ${DEMO_SK}\r\n`);
+      const r = await main(['--cli-output', 'tsv', '--debug'], {
+        HOME: home,
+        HUAWEICLOUD_SDK_REGION: DEMO_REGION,
+        DBSS_ENDPOINT: emu.url,
+        HUAWEICLOUD_SDK_IAM_ENDPOINT: emu.url,
+      });
+      expect(r.code).toBe(0);
+      expect(r.out.split('\n')).toHaveLength(12);
+      expect(r.err).toContain('credentials from profile');
+      expect(r.err).toContain('"projectIdSource":"discovery"');
+      expect(r.err).not.toContain(DEMO_SK);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('a region without a project exits 2 naming the region', async () => {
+    const r = await main([], {
+      HOME: '/nonexistent-home-for-tests',
+      HUAWEICLOUD_SDK_REGION: 'ap-southeast-3',
+      DBSS_ENDPOINT: emu.url,
+      HUAWEICLOUD_SDK_IAM_ENDPOINT: emu.url,
+      HUAWEICLOUD_AUTH_TOKEN: DEMO_TOKEN,
+    });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('PROJECT_NOT_FOUND');
+    expect(r.err).toContain('ap-southeast-3');
   });
 });
