@@ -9,7 +9,7 @@ import {
 } from './credentials.js';
 import { DbssConfigError } from './errors.js';
 import { DBSS_REGIONS, type DbssRegion, dbssEndpoint, iamEndpoint, isDbssRegion } from './regions.js';
-import { isValidProjectId } from './validate.js';
+import { httpUrl, isValidProjectId } from './validate.js';
 
 export type { DbssAuth, Env };
 
@@ -99,13 +99,8 @@ function fail(label: string, message: string): never {
 }
 
 export function parseHttpUrl(value: string, label: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(label, `is not a URL ("${value.slice(0, 80)}"); set it to e.g. http://127.0.0.1:8443.`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(label, 'must be an http:// or https:// URL.');
+  const url = httpUrl(value);
+  if (!url) fail(label, `is not an http:// or https:// URL; set it to e.g. http://127.0.0.1:8443.`);
   if (url.username || url.password) fail(label, 'must not contain credentials.');
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   url.search = '';
@@ -230,16 +225,8 @@ function intVar(env: Env, name: string): number | undefined {
 function proxyVar(env: Env, upper: string): string | undefined {
   const raw = (env[upper] ?? env[upper.toLowerCase()])?.trim();
   if (!raw) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
   // The value may hold proxy credentials: never echoed.
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    fail(upper, 'must be a proxy URL such as http://proxy.example.com:3128.');
-  }
+  if (!httpUrl(raw)) fail(upper, 'must be a proxy URL such as http://proxy.example.com:3128.');
   return raw;
 }
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DbssConfigError } from './errors.js';
-import { isValidProjectId } from './validate.js';
+import { httpUrl, isValidProjectId } from './validate.js';
 
 /** Environment variables as a plain object (`process.env`, or a test's own). */
 export type Env = Record<string, string | undefined>;
@@ -123,15 +123,7 @@ export function parseProfile(text: string, file: string): ProfileCredentials {
   }
   const iamEndpoint = get('iam_endpoint');
   if (iamEndpoint) {
-    let url: URL | undefined;
-    try {
-      url = new URL(iamEndpoint);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      fail('iam_endpoint', '[basic] iam_endpoint must be an http:// or https:// URL.');
-    }
+    if (!httpUrl(iamEndpoint)) fail('iam_endpoint', '[basic] iam_endpoint must be an http:// or https:// URL.');
     out.iamEndpoint = iamEndpoint;
   }
   return out;
@@ -183,13 +175,8 @@ export function readProfile(env: Env): { file: string; credentials: ProfileCrede
 export function metadataEndpointFromEnv(env: Env): string | undefined {
   const endpoint = value(env, 'DBSS_METADATA_ENDPOINT');
   if (endpoint) {
-    let url: URL | undefined;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) {
+    const url = httpUrl(endpoint);
+    if (!url || url.username || url.password) {
       throw new DbssConfigError('DBSS_METADATA_ENDPOINT must be an http:// URL such as http://127.0.0.1:8443.', {
         variable: 'DBSS_METADATA_ENDPOINT',
       });

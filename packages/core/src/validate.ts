@@ -24,3 +24,14 @@ export function assertProjectId(value: unknown, field = 'projectId'): asserts va
     { field },
   );
 }
+
+/** `value` as an http:// or https:// URL, or undefined when it is not one. */
+export function httpUrl(value: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+}
