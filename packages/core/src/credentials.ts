@@ -204,10 +204,10 @@ export function resolveCredentials(env: Env, explicit?: DbssAuth): ResolvedCrede
   const token = value(env, 'HUAWEICLOUD_AUTH_TOKEN');
   if (token) return { auth: { type: 'token', token }, source: 'env:token', origin: 'HUAWEICLOUD_AUTH_TOKEN' };
 
-  if (value(env, 'HUAWEICLOUD_SDK_AK') || value(env, 'HUAWEICLOUD_SDK_SK')) {
+  const securityToken = value(env, 'HUAWEICLOUD_SDK_SECURITY_TOKEN');
+  if (value(env, 'HUAWEICLOUD_SDK_AK') || value(env, 'HUAWEICLOUD_SDK_SK') || securityToken) {
     const ak = requireVar(env, 'HUAWEICLOUD_SDK_AK', 'with HUAWEICLOUD_SDK_SK');
     const sk = requireVar(env, 'HUAWEICLOUD_SDK_SK', 'with HUAWEICLOUD_SDK_AK');
-    const securityToken = value(env, 'HUAWEICLOUD_SDK_SECURITY_TOKEN');
     return {
       auth: securityToken ? { type: 'aksk', ak, sk, securityToken } : { type: 'aksk', ak, sk },
       source: 'env:aksk',

@@ -136,6 +136,9 @@ describe('the chain: first present source wins', () => {
       'HUAWEICLOUD_SDK_SK',
     );
     expect(
+      configError(() => DbssClient.fromEnv({ ...base(), HUAWEICLOUD_SDK_SECURITY_TOKEN: 'sts-only' })).variable,
+    ).toBe('HUAWEICLOUD_SDK_AK');
+    expect(
       configError(() => DbssClient.fromEnv({ ...base(), HUAWEICLOUD_IAM_USER: 'u', HUAWEICLOUD_IAM_PASSWORD: 'p' }))
         .variable,
     ).toBe('HUAWEICLOUD_IAM_DOMAIN');
