@@ -16,6 +16,10 @@ export interface GatewayConfig {
   otlp: boolean;
   /** OTEL_SERVICE_NAME, else dbss-obs-gateway. */
   serviceName: string;
+  /** REDIS_URL: share cache, coalescing and limits with other replicas; unset keeps them in process. */
+  redisUrl?: string;
+  /** GATEWAY_KEY_SALT: secret salt for shared keys (every replica the same); unset: one kept in Redis. */
+  keySalt?: string;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -89,6 +93,11 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
       `must be an http(s) URL (got "${otlpEndpoint.slice(0, 40)}").`,
     );
   const origins = env.CORS_ORIGINS?.trim();
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl && !/^rediss?:\/\/[^\s/]+/i.test(redisUrl))
+    fail('REDIS_URL', 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0.');
+  const keySalt = env.GATEWAY_KEY_SALT?.trim() || undefined;
+  if (keySalt && keySalt.length < 16) fail('GATEWAY_KEY_SALT', 'must be at least 16 characters.');
   return {
     gateway: {
       mode,
@@ -98,6 +107,9 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
       timeoutMs: int(env, 'DBSS_TIMEOUT_MS', 10_000, 1, 600_000),
       maxRetries: int(env, 'DBSS_MAX_RETRIES', 2, 0, 10),
       cacheTtlMs: int(env, 'GATEWAY_CACHE_TTL_MS', 0, 0, 3_600_000),
+      staleMs: int(env, 'GATEWAY_STALE_MS', 0, 0, 7 * 24 * 3_600_000),
+      rateLimitPerMinute: int(env, 'GATEWAY_RATE_LIMIT', 0, 0, 100_000_000),
+      upstreamRps: int(env, 'GATEWAY_UPSTREAM_RPS', 0, 0, 1_000_000),
       aksk,
       apiKeys,
       graphiql,
@@ -112,5 +124,7 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
     production,
     otlp: Boolean(otlpEndpoint),
     serviceName: env.OTEL_SERVICE_NAME?.trim() || 'dbss-obs-gateway',
+    redisUrl,
+    keySalt,
   };
 }

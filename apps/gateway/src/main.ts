@@ -5,6 +5,7 @@ import { DEMO_PROJECT_ID, DEMO_TOKEN, startEmulator } from '@dbss-obs/emulator';
 import { pino } from 'pino';
 import { gatewayConfigFromEnv } from './config.js';
 import { startGatewayServer } from './server.js';
+import { createSharedStore, FallbackStore } from './shared/index.js';
 import { createTracerProvider } from './tracing.js';
 import { createGateway } from './yoga.js';
 
@@ -34,7 +35,12 @@ async function main(): Promise<number> {
   }
   // Spans are always made (traceparent reaches DBSS); they leave the process only with an OTLP endpoint.
   const tracerProvider = createTracerProvider({ otlp: cfg.otlp, serviceName: cfg.serviceName });
-  const gateway = createGateway({ ...cfg.gateway, logger, tracing: tracerProvider });
+  // Shared state: through Redis for a fleet (this process stands in while Redis is unreachable), else
+  // in process. Connecting waits at most 2 s: a Redis that is down delays nothing more.
+  const store = createSharedStore({ redisUrl: cfg.redisUrl, salt: cfg.keySalt, logger });
+  if (store instanceof FallbackStore) await store.connect();
+  const gateway = createGateway({ ...cfg.gateway, logger, tracing: tracerProvider, store });
+  if (store instanceof FallbackStore) gateway.metrics.watchRedis(() => store.redisUp);
   let server: Awaited<ReturnType<typeof startGatewayServer>>;
   try {
     server = await startGatewayServer(gateway, {

@@ -1,11 +1,13 @@
 // Prometheus metrics. Labels come from bounded sets only: never a caller's text.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface GatewayMetrics {
   registry: Registry;
   observeRequest(operation: string, result: string, seconds: number): void;
   observeUpstream(status: string, seconds: number): void;
   coalesced(): void;
+  /** Exposes dbss_gateway_redis_up (1 while shared state lives in Redis, 0 while it falls back). */
+  watchRedis(up: () => boolean): void;
 }
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -56,6 +58,16 @@ export function createMetrics(): GatewayMetrics {
     },
     coalesced() {
       coalesced.inc();
+    },
+    watchRedis(up) {
+      new Gauge({
+        name: 'dbss_gateway_redis_up',
+        help: '1 while cache, coalescing and limits are shared through Redis; 0 while this replica falls back to its own',
+        registers: [registry],
+        collect() {
+          this.set(up() ? 1 : 0);
+        },
+      });
     },
   };
 }

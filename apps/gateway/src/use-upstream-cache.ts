@@ -1,6 +1,9 @@
-// Identical DBSS calls (same caller credential, region and project) in flight at once are made once;
-// with a TTL, successful answers are kept and served without DBSS. Storage is a SharedStore
-// (in process, or Redis for a fleet); it hashes every key with a salt, so no token is kept.
+// Identical DBSS calls (same caller credential, region and project) in flight at once are made once
+// (across replicas when the store is Redis); with a TTL, successful answers are kept and served
+// without DBSS; with GATEWAY_STALE_MS, a kept answer up to that age stands in for a DBSS outage and
+// the response says so in `extensions.stale: { ageMs }`. Storage is a SharedStore (in process, or
+// Redis for a fleet); it hashes every key with a salt, so no token is kept.
+import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type BucketsCall, type BucketsOutcome, type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
 import type { SharedStore } from './shared/store.js';
@@ -9,10 +12,44 @@ export interface UpstreamCacheOptions {
   store: SharedStore;
   /** Keep successful answers this long; 0 keeps none (calls are still coalesced). @default 0 */
   ttlMs?: number;
+  /**
+   * When DBSS answers 5xx, times out or cannot be reached, serve a kept answer up to this age
+   * instead of the error. @default 0 (off)
+   */
+  staleMs?: number;
   /** How long a coalesced call may hold its lock before a waiter takes over. @default 15000 */
   lockTtlMs?: number;
   /** Called when a call joined one already in flight (metrics). */
   onCoalesced?: () => void;
+  /** Called when a kept answer stood in for a failed DBSS call (metrics). */
+  onStale?: () => void;
+}
+
+/** A kept answer and when DBSS gave it (so any replica can tell its age). */
+interface Kept {
+  at: number;
+  outcome: BucketsOutcome & { ok: true };
+}
+
+/** What a coalesced call hands every caller: the outcome, and its age when a kept one stood in. */
+type SharedOutcome = BucketsOutcome & { staleAgeMs?: number };
+
+/** DBSS is down rather than saying no: 5xx, no answer in time, or no connection. */
+function isOutage(outcome: BucketsOutcome): boolean {
+  if (outcome.ok || !outcome.failure) return false;
+  const { code, upstream } = outcome.failure;
+  if (code === 'UPSTREAM_TIMEOUT' || code === 'UPSTREAM_UNAVAILABLE') return true;
+  return code === 'UPSTREAM_ERROR' && (upstream?.status ?? 500) >= 500;
+}
+
+function parseKept(text: string | undefined): Kept | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const kept = JSON.parse(text) as Kept;
+    return typeof kept.at === 'number' && kept.outcome?.ok ? kept : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The store key of a call: a credential is part of it, so the store's salted hash is all it keeps. */
@@ -22,33 +59,66 @@ export function bucketsKey(call: BucketsCall): string {
 }
 
 export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayContext> {
-  const { store, onCoalesced } = opts;
+  const { store, onCoalesced, onStale } = opts;
   const ttlMs = opts.ttlMs ?? 0;
+  const staleMs = opts.staleMs ?? 0;
+  // One entry serves both: fresh while younger than ttlMs, a stand-in while younger than staleMs.
+  const keepMs = Math.max(ttlMs, staleMs);
   const lockTtlMs = opts.lockTtlMs ?? 15_000;
   const wrappers = new WeakMap<ListBuckets, ListBuckets>();
+  /** Per request: the oldest stand-in served, for the response's extensions. */
+  const staleAge = new WeakMap<object, number>();
 
   const cached =
     (inner: ListBuckets): ListBuckets =>
     async (call, ctx) => {
       const key = bucketsKey(call);
       if (ttlMs > 0) {
-        const hit = await store.get(key);
-        if (hit !== undefined) return JSON.parse(hit) as BucketsOutcome;
+        const kept = parseKept(await store.get(key));
+        if (kept && Date.now() - kept.at < ttlMs) return kept.outcome;
       }
       let led = false;
-      const outcome = await store.coalesce(key, lockTtlMs, async () => {
+      const outcome: SharedOutcome = await store.coalesce(key, lockTtlMs, async (): Promise<SharedOutcome> => {
         led = true;
+        if (ttlMs > 0) {
+          // Checked again under the lock: a call that finished between our miss and our lock stored it.
+          const kept = parseKept(await store.get(key));
+          if (kept && Date.now() - kept.at < ttlMs) return kept.outcome;
+        }
         const result = await inner(call, ctx);
-        if (ttlMs > 0 && result.ok) await store.set(key, JSON.stringify(result), ttlMs);
+        if (result.ok) {
+          if (keepMs > 0) await store.set(key, JSON.stringify({ at: Date.now(), outcome: result }), keepMs);
+          return result;
+        }
+        if (staleMs > 0 && isOutage(result)) {
+          const kept = parseKept(await store.get(key));
+          const ageMs = kept && Date.now() - kept.at;
+          if (kept && ageMs !== undefined && ageMs < staleMs) return { ...kept.outcome, staleAgeMs: ageMs };
+        }
         return result;
       });
       if (!led) onCoalesced?.();
-      return outcome;
+      if (outcome.staleAgeMs === undefined) return outcome;
+      onStale?.();
+      staleAge.set(ctx, Math.max(staleAge.get(ctx) ?? 0, outcome.staleAgeMs));
+      const { staleAgeMs: _, ...answer } = outcome;
+      return answer;
     };
 
   return {
     onContextBuilding({ context, extendContext }) {
       extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, cached) });
+    },
+    onExecute({ args }) {
+      if (staleMs <= 0) return;
+      return {
+        onExecuteDone({ result, setResult }) {
+          const ageMs = staleAge.get(args.contextValue);
+          if (ageMs === undefined || Symbol.asyncIterator in result) return;
+          const r = result as ExecutionResult;
+          if (r.data) setResult({ ...r, extensions: { ...r.extensions, stale: { ageMs } } });
+        },
+      };
     },
   };
 }

@@ -18,6 +18,7 @@ import { useAccessLog } from './use-access-log.js';
 import { useCredentials } from './use-credentials.js';
 import { useMetrics } from './use-metrics.js';
 import { useParamChecks } from './use-param-checks.js';
+import { useRateLimit, useUpstreamBudget } from './use-rate-limit.js';
 import { useRequestTrace } from './use-request-trace.js';
 import { useTracing } from './use-tracing.js';
 import { useUpstreamCache } from './use-upstream-cache.js';
@@ -39,7 +40,13 @@ export interface GatewayOptions {
   maxRetries?: number;
   /** Cache successful answers this long, per credential + region + project. @default 0 (off) */
   cacheTtlMs?: number;
-  /** Shared state for cache and coalescing. @default an in-process MemoryStore */
+  /** Serve a kept answer up to this age when DBSS fails (5xx, timeout, unreachable). @default 0 (off) */
+  staleMs?: number;
+  /** Requests per minute per caller, across every replica sharing the store. @default 0 (off) */
+  rateLimitPerMinute?: number;
+  /** DBSS calls per second for every replica sharing the store together. @default 0 (off) */
+  upstreamRps?: number;
+  /** Shared state for cache, coalescing and limits (Redis for a fleet). @default an in-process MemoryStore */
   store?: SharedStore;
   /** AK/SK for `aksk` mode. */
   aksk?: { ak: string; sk: string; securityToken?: string };
@@ -84,11 +91,12 @@ export function createGateway(opts: GatewayOptions = {}) {
   const logger = opts.logger ?? pino({ level: 'silent' });
   const store = opts.store ?? new MemoryStore();
   const tracerProvider = opts.tracing === false ? undefined : (opts.tracing ?? createTracerProvider());
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   const listBuckets = createDbssCaller({
     endpoint: opts.endpoint,
     iamEndpoint: opts.iamEndpoint,
     defaultRegion: opts.region,
-    timeoutMs: opts.timeoutMs ?? 10_000,
+    timeoutMs,
     maxRetries: opts.maxRetries ?? 2,
     aksk: mode === 'aksk' ? opts.aksk : undefined,
     fetch: opts.fetch,
@@ -132,9 +140,20 @@ export function createGateway(opts: GatewayOptions = {}) {
       blockFieldSuggestion: { enabled: true },
     }),
     useCredentials({ mode, apiKeys: opts.apiKeys }),
+    // Every executed request of a caller counts, cached or not; the excess never reaches DBSS.
+    useRateLimit({ store, perMinute: opts.rateLimitPerMinute ?? 0 }),
     tracerProvider && useTracing({ provider: tracerProvider }),
+    // Inside the cache: only real DBSS calls spend the fleet's budget; a spent budget can be answered stale.
+    useUpstreamBudget({ store, perSecond: opts.upstreamRps ?? 0, maxWaitMs: timeoutMs }),
     // Last of the listBuckets wrappers, so it is the outermost: a cached or joined call makes no DBSS span.
-    useUpstreamCache({ store, ttlMs: opts.cacheTtlMs ?? 0, onCoalesced: metrics.coalesced }),
+    // A dead replica's lock expires within the upstream timeout (at most 5 s): then one waiter takes over.
+    useUpstreamCache({
+      store,
+      ttlMs: opts.cacheTtlMs ?? 0,
+      staleMs: opts.staleMs ?? 0,
+      lockTtlMs: Math.min(timeoutMs, 5000),
+      onCoalesced: metrics.coalesced,
+    }),
     ...(opts.plugins ?? []),
   ].filter((p): p is Plugin => Boolean(p));
 
