@@ -1,0 +1,151 @@
+// Without REDIS_URL the fleet features run in process (the embedded default): rate limit, upstream
+// budget, cache and stale-if-error through the same plugins, in-process (yoga.fetch), real emulator.
+import { DEMO_PROJECT_ID, DEMO_TOKEN, type Emulator, startEmulator } from '@dbss-obs/emulator';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { gatewayConfigFromEnv } from '../../src/config.js';
+import { createGateway, type GatewayOptions } from '../../src/yoga.js';
+import { projectId } from './harness.js';
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator({ tokens: { [DEMO_TOKEN]: { projects: '*' }, 'MIIother-caller': { projects: '*' } } });
+});
+afterAll(() => emu.close());
+beforeEach(() => emu.reset());
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: { obsBuckets?: unknown[] | null } | null;
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+    extensions?: Record<string, unknown>;
+  };
+}
+
+function gatewayWith(opts: GatewayOptions) {
+  const gateway = createGateway({ endpoint: emu.url, maxRetries: 0, tracing: false, ...opts });
+  const ask = async (project: string, token = DEMO_TOKEN): Promise<Answer> => {
+    const res = await gateway.yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Auth-Token': token },
+      body: JSON.stringify({
+        query: 'query B($p: ID) { obsBuckets(projectId: $p) { bucketName } }',
+        variables: { p: project },
+      }),
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as Answer['body'] };
+  };
+  return { gateway, ask };
+}
+
+const arrivals = () => emu.requestCount;
+
+describe('GATEWAY_RATE_LIMIT in process', () => {
+  it('serves `limit` requests a minute per caller, then RATE_LIMITED (429, Retry-After) with no DBSS call', async () => {
+    emu.setBuckets(projectId(100), [{ bucket_name: 'b', location: 'cn-north-4' }]);
+    const { ask } = gatewayWith({ rateLimitPerMinute: 3, cacheTtlMs: 60_000 });
+    for (let i = 0; i < 3; i++) expect((await ask(projectId(100))).body.errors).toBeUndefined();
+    const before = arrivals();
+    const limited = await ask(projectId(101)); // not cached: would need DBSS
+    expect(arrivals()).toBe(before);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(limited.body.data ?? null).toBeNull();
+    const ext = limited.body.errors?.[0]?.extensions ?? {};
+    expect(ext.code).toBe('RATE_LIMITED');
+    expect(Number.isInteger(ext.retryAfterMs)).toBe(true);
+    expect(ext.retryAfterMs as number).toBeGreaterThan(0);
+    expect(ext.retryAfterMs as number).toBeLessThanOrEqual(60_000);
+    expect(ext).not.toHaveProperty('http');
+    expect((await ask(projectId(100), 'MIIother-caller')).body.errors).toBeUndefined();
+  });
+});
+
+describe('GATEWAY_UPSTREAM_RPS in process', () => {
+  it('over budget, a call waits for the next second; beyond the upstream timeout it is UPSTREAM_UNAVAILABLE', async () => {
+    for (let n = 1; n <= 4; n++) emu.setBuckets(projectId(200 + n), []);
+    const { ask } = gatewayWith({ upstreamRps: 2, timeoutMs: 300 });
+    const answers = await Promise.all([1, 2, 3, 4].map((n) => ask(projectId(200 + n))));
+    const codes = answers.map((a) => a.body.errors?.[0]?.extensions?.code ?? 'OK').sort();
+    expect(codes).toEqual(['OK', 'OK', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
+    expect(arrivals()).toBe(2);
+  });
+
+  it('with time to wait, every call is made, never more than the budget per second', async () => {
+    for (let n = 1; n <= 5; n++) emu.setBuckets(projectId(300 + n), []);
+    const { ask } = gatewayWith({ upstreamRps: 2, timeoutMs: 5000 });
+    const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => ask(projectId(300 + n))));
+    for (const a of answers) expect(a.body).toEqual({ data: { obsBuckets: [] } });
+    // 5 calls at 2 a second need three windows: the last starts at least 2 s after the first.
+    const times = emu.requests.map((r) => r.time);
+    expect(times).toHaveLength(5);
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(1900);
+  });
+});
+
+describe('GATEWAY_STALE_MS in process', () => {
+  it('a kept answer stands in for a DBSS outage, marked stale; a refusal is never hidden', async () => {
+    const { ask } = gatewayWith({ cacheTtlMs: 1, staleMs: 60_000, timeoutMs: 300 });
+    const fresh = await ask(DEMO_PROJECT_ID);
+    expect(fresh.body.extensions).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 20));
+    for (const fault of [{ status: 500 }, { delayMs: 1000 }, { reset: true }]) {
+      emu.fault(fault, { times: 1 });
+      const stale = await ask(DEMO_PROJECT_ID);
+      expect(stale.body.errors, JSON.stringify(fault)).toBeUndefined();
+      expect(stale.body.data?.obsBuckets).toEqual(fresh.body.data?.obsBuckets);
+      expect((stale.body.extensions?.stale as { ageMs: number }).ageMs).toBeGreaterThanOrEqual(20);
+    }
+    // DBSS saying no (403) is an answer, not an outage.
+    emu.fault({ status: 403 }, { times: 1 });
+    expect((await ask(DEMO_PROJECT_ID)).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('off by default: the outage is the answer', async () => {
+    const { ask } = gatewayWith({ cacheTtlMs: 1 });
+    await ask(DEMO_PROJECT_ID);
+    await new Promise((r) => setTimeout(r, 20));
+    emu.fault({ status: 503 }, { times: 1 });
+    const failed = await ask(DEMO_PROJECT_ID);
+    expect(failed.body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
+    expect(failed.body.extensions).toBeUndefined();
+  });
+});
+
+describe('fleet configuration', () => {
+  const base = { DBSS_ENDPOINT: 'http://127.0.0.1:9' };
+  it('reads REDIS_URL, GATEWAY_STALE_MS, GATEWAY_RATE_LIMIT, GATEWAY_UPSTREAM_RPS', () => {
+    const cfg = gatewayConfigFromEnv({
+      ...base,
+      REDIS_URL: 'redis://:secret@127.0.0.1:6379/0',
+      GATEWAY_STALE_MS: '300000',
+      GATEWAY_RATE_LIMIT: '600',
+      GATEWAY_UPSTREAM_RPS: '20',
+    });
+    expect(cfg.redisUrl).toBe('redis://:secret@127.0.0.1:6379/0');
+    expect(cfg.gateway).toMatchObject({ staleMs: 300_000, rateLimitPerMinute: 600, upstreamRps: 20 });
+    expect(gatewayConfigFromEnv(base)).toMatchObject({ redisUrl: undefined, gateway: { rateLimitPerMinute: 0 } });
+  });
+
+  it.each([
+    ['REDIS_URL', 'http://127.0.0.1:6379'],
+    ['GATEWAY_RATE_LIMIT', '-1'],
+    ['GATEWAY_UPSTREAM_RPS', 'fast'],
+    ['GATEWAY_STALE_MS', '1.5'],
+    ['GATEWAY_KEY_SALT', 'short'],
+  ])('a bad %s fails at start, naming the variable', (variable, value) => {
+    expect(() => gatewayConfigFromEnv({ ...base, [variable]: value })).toThrow(
+      expect.objectContaining({ variable, code: 'CONFIG_ERROR' }),
+    );
+  });
+
+  it('never echoes a Redis URL (it may hold a password)', () => {
+    try {
+      gatewayConfigFromEnv({ ...base, REDIS_URL: 'htp://:hunter2-secret@redis' });
+      expect.unreachable();
+    } catch (err) {
+      expect(String((err as Error).message)).not.toContain('hunter2');
+    }
+  });
+});
