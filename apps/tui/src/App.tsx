@@ -1,95 +1,73 @@
-// The interactive picker: state hook, keys, loading, resize. Resolves through onExit; never exits the process.
+// The interactive picker: keys and size in, a PickOutcome out through onExit; never exits the process.
 import type { ObsBucket } from '@dbss-obs/core';
 import { useApp, useInput, useStdout } from 'ink';
-import { useEffect, useReducer, useState } from 'react';
-import { type DescribedError, describeError } from './errors.js';
+import { useEffect, useState } from 'react';
+import { describeError } from './errors.js';
 import { CHROME_LINES, Picker } from './Picker.js';
-import { initialState, pickerReducer } from './state.js';
+import { type PickerOptions, type PickOutcome, usePickerState } from './state.js';
 
-export type PickResult =
-  | { kind: 'chosen'; bucket: ObsBucket }
-  | { kind: 'cancelled' }
-  | { kind: 'failed'; error: DescribedError };
+export type PickResult = PickOutcome;
 
-export interface AppProps {
+/** `--height`: a number of rows, or a percentage of the terminal's. */
+export type HeightSpec = { rows: number } | { percent: number };
+
+export interface AppProps extends PickerOptions {
   load: () => Promise<readonly ObsBucket[]>;
   /** Buckets already fetched (--select-1 / --exit-0 fetch before drawing). */
   buckets?: readonly ObsBucket[];
   query?: string;
   noColor?: boolean;
   projectId?: string;
+  /** Rows the whole picker may draw (prompt, header, list, footer). @default the terminal's height */
+  height?: HeightSpec;
   onExit: (result: PickResult) => void;
 }
 
-function listHeight(rows: number | undefined): number {
-  // Never taller than the terminal: the list gets what the prompt, header and footer leave.
-  return Math.max(1, (rows ?? 24) - CHROME_LINES - 1);
-}
-
-/** The picker's state as a hook: reducer plus the loading effect. */
-export function usePickerState(props: Pick<AppProps, 'load' | 'buckets' | 'query'>, rows: number | undefined) {
-  const [state, dispatch] = useReducer(pickerReducer, undefined, () =>
-    initialState({ query: props.query, height: listHeight(rows), buckets: props.buckets }),
-  );
-  const [fatal, setFatal] = useState<DescribedError>();
-  const { load } = props;
-  useEffect(() => {
-    if (state.status !== 'loading') return;
-    let live = true;
-    load().then(
-      (buckets) => live && dispatch({ type: 'loaded', buckets }),
-      (err: unknown) => {
-        if (!live) return;
-        const e = describeError(err);
-        // Bad credentials will not get better by pressing r: leave with the error at once.
-        if (e.final) setFatal(e);
-        else dispatch({ type: 'failed', error: e });
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [state.status, load]);
-  return { state, dispatch, fatal };
+/** Rows the picker draws in all: `height` if given, never more than the terminal leaves (one row for the cursor). */
+export function frameHeight(height: HeightSpec | undefined, terminalRows: number | undefined): number {
+  const room = Math.max(CHROME_LINES + 1, (terminalRows ?? 24) - 1);
+  if (!height) return room;
+  const want = 'rows' in height ? height.rows : Math.floor(((terminalRows ?? 24) * height.percent) / 100);
+  return Math.max(CHROME_LINES + 1, Math.min(room, want));
 }
 
 export function App(props: AppProps) {
   const { exit } = useApp();
   const { stdout } = useStdout();
   const [size, setSize] = useState({ rows: stdout.rows, columns: stdout.columns });
-  const { state, dispatch, fatal } = usePickerState(props, size.rows);
-  const [result, setResult] = useState<PickResult>();
+  const rows = frameHeight(props.height, size.rows);
+  const { state, dispatch } = usePickerState({
+    load: props.load,
+    buckets: props.buckets,
+    query: props.query,
+    height: rows - CHROME_LINES,
+    describe: describeError,
+    multi: props.multi,
+    sort: props.sort,
+  });
 
   useEffect(() => {
-    const onResize = () => {
-      setSize({ rows: stdout.rows, columns: stdout.columns });
-      dispatch({ type: 'resize', height: listHeight(stdout.rows) });
-    };
+    const onResize = () => setSize({ rows: stdout.rows, columns: stdout.columns });
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);
     };
-  }, [stdout, dispatch]);
+  }, [stdout]);
+  useEffect(() => dispatch({ type: 'resize', height: rows - CHROME_LINES }), [rows, dispatch]);
 
+  // The last frame is empty (state.done draws nothing), so the picker leaves no trace; then report.
+  const { done } = state;
   useEffect(() => {
-    if (fatal) setResult({ kind: 'failed', error: fatal });
-    else if (state.done) {
-      const d = state.done;
-      setResult(d.kind === 'failed' ? { kind: 'failed', error: d.error as DescribedError } : d);
-    }
-  }, [fatal, state.done]);
-
-  // The last frame is empty, so the picker leaves no trace on the terminal; then report.
-  useEffect(() => {
-    if (!result) return;
-    props.onExit(result);
+    if (!done) return;
+    props.onExit(done);
     exit();
-  }, [result, exit, props.onExit]);
+  }, [done, exit, props.onExit]);
 
   useInput(
     (input, key) => {
       if (key.escape || (key.ctrl && input === 'c')) return dispatch({ type: 'cancel' });
       if (key.return) return dispatch({ type: 'submit' });
+      if (key.tab) return dispatch({ type: 'toggle', by: key.shift ? -1 : 1 });
       if (key.upArrow || (key.ctrl && input === 'p')) return dispatch({ type: 'move', by: -1 });
       if (key.downArrow || (key.ctrl && input === 'n')) return dispatch({ type: 'move', by: 1 });
       if (key.pageUp) return dispatch({ type: 'page', by: -1 });
@@ -97,22 +75,25 @@ export function App(props: AppProps) {
       if (key.home) return dispatch({ type: 'home' });
       if (key.end) return dispatch({ type: 'end' });
       if (key.ctrl && input === 'u') return dispatch({ type: 'clear' });
+      if (key.ctrl && input === 'a') return dispatch({ type: 'toggleAll' });
+      if (key.ctrl && input === 'r') return dispatch({ type: 'reload' });
       // Terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
       if (key.backspace || key.delete) return dispatch({ type: 'backspace' });
-      if (key.ctrl || key.meta || key.tab) return;
+      if (key.ctrl || key.meta) return;
       const text = Array.from(input)
         .filter((c) => c >= ' ' && c !== '\u007f')
         .join('');
       if (text) dispatch({ type: 'type', text });
     },
-    { isActive: !result },
+    { isActive: !done },
   );
 
-  if (result) return null;
+  if (done) return null;
   return (
     <Picker
       state={state}
       width={Math.max(20, (size.columns ?? 80) - 1)}
+      rows={rows}
       noColor={!!props.noColor}
       projectId={props.projectId}
     />

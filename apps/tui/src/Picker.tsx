@@ -8,6 +8,8 @@ import type { PickerState } from './state.js';
 export interface PickerProps {
   state: PickerState;
   width: number;
+  /** Rows the whole frame may take; the list gets what the prompt, header and footer leave. */
+  rows: number;
   noColor: boolean;
   projectId?: string;
 }
@@ -49,12 +51,13 @@ function Highlighted({
   return <Text>{parts}</Text>;
 }
 
-export function Picker({ state, width, noColor, projectId }: PickerProps) {
+export function Picker({ state, width, rows, noColor, projectId }: PickerProps) {
   const locWidth = useMemo(() => widest(state.items, 'location'), [state.items]);
   const longestName = useMemo(() => widest(state.items, 'bucketName'), [state.items]);
   const accent = noColor ? undefined : 'cyan';
   const dim = !noColor;
-  const count = state.status === 'ready' ? `${state.matches.length}/${state.items.length}` : '';
+  const ready = state.status === 'ready';
+  const count = ready ? `${state.matches.length}/${state.items.length}` : '';
   const prompt = (
     <Box>
       <Text color={accent} bold>
@@ -63,6 +66,12 @@ export function Picker({ state, width, noColor, projectId }: PickerProps) {
       <Text>{state.query}</Text>
       <Text inverse> </Text>
       <Box flexGrow={1} />
+      {state.fetching && ready ? <Text dimColor={dim}>{'reloading… '}</Text> : null}
+      {state.multi && ready ? (
+        <Text color={state.selectedCount ? accent : undefined} dimColor={dim && !state.selectedCount}>
+          {`${state.selectedCount} selected · `}
+        </Text>
+      ) : null}
       <Text dimColor={dim}>{count}</Text>
     </Box>
   );
@@ -76,31 +85,38 @@ export function Picker({ state, width, noColor, projectId }: PickerProps) {
     );
   }
   if (state.status === 'error' && state.error) {
+    const e = state.error;
+    // Within `rows`: the request id is the first line to give up its place.
+    const withId = e.requestId && rows >= 5;
     return (
       <Box flexDirection="column" width={width}>
         {prompt}
         <Text color={noColor ? undefined : 'red'} bold>
-          {`✖ ${state.error.code}`}
+          {`✖ ${e.code}${e.status ? ` · HTTP ${e.status}` : ''}`}
         </Text>
-        <Text>{`  ${state.error.message}`}</Text>
-        {state.error.requestId ? <Text dimColor={dim}>{`  request id ${state.error.requestId}`}</Text> : null}
+        <Text wrap="truncate-end">{`  ${e.message}`}</Text>
+        {withId ? <Text dimColor={dim}>{`  request id ${e.requestId}`}</Text> : null}
         <Text dimColor={dim}>r retry · Esc quit</Text>
       </Box>
     );
   }
 
-  const nameWidth = Math.max(8, Math.min(longestName, width - locWidth - 4));
-  const rows: ReactElement[] = [];
+  const mark = state.multi ? 2 : 0;
+  const nameWidth = Math.max(8, Math.min(longestName, width - locWidth - 4 - mark));
+  const list: ReactElement[] = [];
   const end = Math.min(state.matches.length, state.offset + state.height);
   for (let pos = state.offset; pos < end; pos++) {
     const item = state.items[state.matches[pos] as number];
     if (!item) continue;
+    const index = state.matches[pos] as number;
     const active = pos === state.cursor;
-    rows.push(
+    const on = state.multi && state.selected[index] === 1;
+    list.push(
       <Box key={item.bucketName + item.location}>
         <Text color={active ? accent : undefined} bold={active}>
           {active ? '▌ ' : '  '}
         </Text>
+        {state.multi ? <Text color={on ? accent : undefined}>{on ? '✔ ' : '  '}</Text> : null}
         <Text bold={active} color={active ? accent : undefined}>
           <Highlighted text={item.bucketName} query={state.query} width={nameWidth} noColor={noColor} />
         </Text>
@@ -111,7 +127,7 @@ export function Picker({ state, width, noColor, projectId }: PickerProps) {
       </Box>,
     );
   }
-  let body: ReactElement | ReactElement[] = rows;
+  let body: ReactElement | ReactElement[] = list;
   if (state.items.length === 0) body = <Text>{`No buckets in this project: nothing to pick.`}</Text>;
   else if (state.matches.length === 0)
     body = <Text>{`No bucket matches "${state.query}". Backspace or Ctrl-U to widen.`}</Text>;
@@ -119,9 +135,13 @@ export function Picker({ state, width, noColor, projectId }: PickerProps) {
   return (
     <Box flexDirection="column" width={width}>
       {prompt}
-      <Text dimColor={dim}>{`  ${'BUCKET'.padEnd(nameWidth)} LOCATION`}</Text>
+      <Text dimColor={dim}>{`  ${' '.repeat(mark)}${'BUCKET'.padEnd(nameWidth)} LOCATION`}</Text>
       {body}
-      <Text dimColor={dim}>↑↓ PgUp PgDn Home End move · Enter select · Esc cancel · type to filter</Text>
+      <Text dimColor={dim} wrap="truncate-end">
+        {state.multi
+          ? 'Tab mark · Ctrl-A all · Enter pick marked · ↑↓ PgUp PgDn move · Ctrl-R reload · Esc cancel'
+          : '↑↓ PgUp PgDn Home End move · Enter select · Ctrl-R reload · Esc cancel · type to filter'}
+      </Text>
     </Box>
   );
 }

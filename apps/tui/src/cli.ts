@@ -3,31 +3,41 @@ import { openSync } from 'node:fs';
 import { ReadStream, WriteStream } from 'node:tty';
 import { parseArgs } from 'node:util';
 import { DbssClient, isValidProjectId, type ObsBucket, resolveEndpoint } from '@dbss-obs/core';
-import { describeError, EXIT, errorLine } from './errors.js';
-import { filterItems, toItems } from './filter.js';
+import type { HeightSpec } from './App.js';
+import { describeError, EXIT, errorLine, exitCodeOf } from './errors.js';
+import { matchingBuckets } from './filter.js';
 
 export const HELP = `obs-pick: pick an OBS bucket that DBSS may back audit logs up into
 
 Usage: obs-pick [options]
-  --project-id ID   project to list (default: $HUAWEICLOUD_SDK_PROJECT_ID)
+  --project-id ID   project to list (default: $HUAWEICLOUD_SDK_PROJECT_ID, else the
+                    profile file's project_id, else the project named after the region)
   --region R        DBSS region, e.g. cn-north-4 (default: $HUAWEICLOUD_SDK_REGION)
   --endpoint URL    DBSS base URL, overrides the region (default: $DBSS_ENDPOINT)
-  --query Q         start with this filter (terms match name or location)
+  --query Q         start with this filter (terms match name or location); matches rank
+                    exact name > name prefix > word start (after - _ . /) > other
+  --no-sort         keep location-then-name order while filtering
+  --multi           select several buckets (Tab, Shift-Tab, Ctrl-A); Enter prints each
+  --height N|N%     draw inline in N rows (or N% of the terminal) below the prompt,
+                    keeping the scrollback (default: the terminal's full height)
   --select-1        print the only match without drawing
   --exit-0          exit 1 at once when nothing matches
   --list            print every (matching) bucket, one per line, and exit
-  --json            print {"bucket_name","location"} (with --list: a JSON array)
+  --json            print {"bucket_name","location"} (with --list or --multi: a JSON array)
   --no-color        no colours (also: NO_COLOR=1)
   -h, --help        this text
   -V, --version     the version
 
 Keys: ↑/↓ Ctrl-P/Ctrl-N PgUp/PgDn Home/End move · Enter select · Esc/Ctrl-C cancel
-      type to filter · Backspace · Ctrl-U clear · r retry after an error
+      type to filter · Backspace · Ctrl-U clear · Ctrl-R reload (keeps query and selection)
+      --multi: Tab mark and move down · Shift-Tab mark and move up · Ctrl-A mark all matching
+      (again: unmark them) · r retry after an error
 
 Environment: HUAWEICLOUD_SDK_REGION DBSS_ENDPOINT HUAWEICLOUD_SDK_PROJECT_ID
-  HUAWEICLOUD_AUTH_TOKEN | HUAWEICLOUD_SDK_AK HUAWEICLOUD_SDK_SK [HUAWEICLOUD_SDK_SECURITY_TOKEN]
-  | HUAWEICLOUD_IAM_USER HUAWEICLOUD_IAM_PASSWORD HUAWEICLOUD_IAM_DOMAIN [HUAWEICLOUD_SDK_IAM_ENDPOINT]
-  DBSS_TIMEOUT_MS DBSS_MAX_RETRIES NO_COLOR
+  credentials, first found: HUAWEICLOUD_AUTH_TOKEN | HUAWEICLOUD_SDK_AK HUAWEICLOUD_SDK_SK
+  [HUAWEICLOUD_SDK_SECURITY_TOKEN] | HUAWEICLOUD_IAM_USER HUAWEICLOUD_IAM_PASSWORD HUAWEICLOUD_IAM_DOMAIN
+  | profile ~/.huaweicloud/credentials (HUAWEICLOUD_SDK_CREDENTIALS_FILE) | DBSS_USE_ECS_METADATA=1
+  HUAWEICLOUD_SDK_IAM_ENDPOINT DBSS_TIMEOUT_MS DBSS_MAX_RETRIES HTTPS_PROXY NO_PROXY NO_COLOR
 
 Exit: 0 chosen · 1 nothing to choose · 2 usage, configuration or no terminal
       3 authentication or permission refused · 4 upstream or network failure · 130 cancelled
@@ -35,7 +45,8 @@ Exit: 0 chosen · 1 nothing to choose · 2 usage, configuration or no terminal
 Examples:
   bucket=$(obs-pick --region cn-north-4)
   obs-pick --list --json | jq -r '.[].bucket_name'
-  obs-pick --query backup --select-1 --exit-0`;
+  obs-pick --query backup --select-1 --exit-0
+  obs-pick --multi --height 40% | xargs -n1 echo chosen:`;
 
 export interface Io {
   argv: string[];
@@ -52,8 +63,22 @@ function usage(io: Io, message: string): number {
   return EXIT.usage;
 }
 
-function output(b: ObsBucket, json: boolean): string {
-  return json ? JSON.stringify({ bucket_name: b.bucketName, location: b.location }) : b.bucketName;
+const wire = (b: ObsBucket) => ({ bucket_name: b.bucketName, location: b.location });
+
+/** The answer on stdout: names one per line; with --json one object, or (--list, --multi) an array. */
+function output(buckets: readonly ObsBucket[], json: boolean, array: boolean): string {
+  if (!json) return buckets.map((b) => `${b.bucketName}\n`).join('');
+  const first = buckets[0];
+  return `${JSON.stringify(array || !first ? buckets.map(wire) : wire(first))}\n`;
+}
+
+/** `--height N` or `N%`: N rows in all (prompt, header, list, footer), at least 4; or 1% to 100% of the terminal. */
+export function parseHeight(value: string): HeightSpec | undefined {
+  const m = /^([0-9]{1,5})(%?)$/.exec(value);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  if (m[2]) return n >= 1 && n <= 100 ? { percent: n } : undefined;
+  return n >= 4 ? { rows: n } : undefined;
 }
 
 /** A terminal to read keys from and draw on: stdin + stderr when both are terminals, else /dev/tty. */
@@ -82,6 +107,9 @@ export async function main(io: Io): Promise<number> {
         list: { type: 'boolean' },
         json: { type: 'boolean' },
         'no-color': { type: 'boolean' },
+        'no-sort': { type: 'boolean' },
+        multi: { type: 'boolean' },
+        height: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -100,12 +128,19 @@ export async function main(io: Io): Promise<number> {
     return EXIT.chosen;
   }
 
-  // Everything is checked before any I/O.
-  const projectId = (values['project-id'] as string | undefined) ?? io.env.HUAWEICLOUD_SDK_PROJECT_ID;
-  if (!projectId) return usage(io, 'no project: pass --project-id ID or set HUAWEICLOUD_SDK_PROJECT_ID.');
-  if (!isValidProjectId(projectId)) {
-    const from = values['project-id'] ? '--project-id' : 'HUAWEICLOUD_SDK_PROJECT_ID';
-    return usage(io, `${from} must be 32 to 64 letters and digits (got "${String(projectId).slice(0, 70)}").`);
+  // Everything is checked before any I/O. Without --project-id, core takes HUAWEICLOUD_SDK_PROJECT_ID,
+  // the profile's project_id, or discovers the project named after the region.
+  const projectId = values['project-id'] as string | undefined;
+  if (projectId !== undefined && !isValidProjectId(projectId))
+    return usage(io, `--project-id must be 32 to 64 letters and digits (got "${String(projectId).slice(0, 70)}").`);
+  let height: HeightSpec | undefined;
+  if (values.height !== undefined) {
+    height = parseHeight(values.height as string);
+    if (!height)
+      return usage(
+        io,
+        `--height must be a number of rows (4 or more) or a percentage from 1% to 100% (got "${String(values.height).slice(0, 20)}").`,
+      );
   }
   const region = values.region as string | undefined;
   const endpoint = values.endpoint as string | undefined;
@@ -124,16 +159,15 @@ export async function main(io: Io): Promise<number> {
 
   const query = (values.query as string | undefined) ?? '';
   const json = !!values.json;
+  const multi = !!values.multi;
+  const sort = !values['no-sort'];
   const noColor = !!values['no-color'] || !!io.env.NO_COLOR;
   const load = () => client.listObsBuckets({ projectId });
-  const matching = (buckets: readonly ObsBucket[]) => {
-    const items = toItems(buckets);
-    return Array.from(filterItems(items, query), (i) => items[i] as ObsBucket);
-  };
+  const matching = (buckets: readonly ObsBucket[]) => matchingBuckets(buckets, query, sort);
   const fail = (err: unknown) => {
     const e = describeError(err);
     io.stderr.write(`${errorLine(e)}\n`);
-    return e.exitCode;
+    return exitCodeOf(e);
   };
 
   if (values.list) {
@@ -143,9 +177,7 @@ export async function main(io: Io): Promise<number> {
     } catch (err) {
       return fail(err);
     }
-    if (json)
-      io.stdout.write(`${JSON.stringify(rows.map((b) => ({ bucket_name: b.bucketName, location: b.location })))}\n`);
-    else if (rows.length) io.stdout.write(`${rows.map((b) => b.bucketName).join('\n')}\n`);
+    io.stdout.write(output(rows, json, true));
     return rows.length ? EXIT.chosen : EXIT.nothing;
   }
 
@@ -163,7 +195,7 @@ export async function main(io: Io): Promise<number> {
       return EXIT.nothing;
     }
     if (rows.length === 1 && values['select-1']) {
-      io.stdout.write(`${output(rows[0] as ObsBucket, json)}\n`);
+      io.stdout.write(output(rows, json, multi));
       return EXIT.chosen;
     }
   }
@@ -179,24 +211,38 @@ export async function main(io: Io): Promise<number> {
   if (noColor) io.env.FORCE_COLOR = '0';
   else if (io.env.FORCE_COLOR === undefined)
     io.env.FORCE_COLOR = String(Math.max(1, (Math.log2(term.output.getColorDepth()) / 2) | 0));
+  // The first fetch starts now, while Ink and React load.
+  const first = prefetched ? undefined : load();
+  first?.catch(() => {}); // handled by the picker, which awaits it below
+  let firstUsed = false;
+  const loadOnce = () => {
+    if (first && !firstUsed) {
+      firstUsed = true;
+      return first;
+    }
+    return load();
+  };
   const { pick } = await import('./pick.js');
   const result = await pick({
-    load,
+    load: loadOnce,
     buckets: prefetched,
     query,
     noColor,
-    projectId,
+    projectId: projectId ?? client.projectId,
+    multi,
+    sort,
+    height,
     stdin: term.input,
     output: term.output,
   });
   if (term.input !== io.stdin) term.input.destroy();
   if (result.kind === 'chosen') {
-    io.stdout.write(`${output(result.bucket, json)}\n`);
+    io.stdout.write(output(result.buckets, json, multi));
     return EXIT.chosen;
   }
   if (result.kind === 'failed') {
     io.stderr.write(`${errorLine(result.error)}\n`);
-    return result.error.exitCode;
+    return exitCodeOf(result.error);
   }
   return EXIT.cancelled;
 }

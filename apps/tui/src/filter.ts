@@ -1,5 +1,5 @@
-// Sorting and filtering of buckets. Built for 100,000 rows: lower-cased keys are computed once,
-// and a query that extends the previous one only searches the previous matches.
+// Sorting, filtering and ranking of buckets. Built for 100,000 rows: lower-cased keys are computed once,
+// a query that extends the previous one only searches the previous matches, and ranking is a counting sort.
 import type { ObsBucket } from '@dbss-obs/core';
 
 export interface Item extends ObsBucket {
@@ -17,11 +17,18 @@ function flat(s: string): string {
 
 /** Sorted by location, then bucket name (code-unit order, stable across locales). */
 export function toItems(buckets: readonly ObsBucket[]): Item[] {
-  const items: Item[] = buckets.map((b) => ({
-    bucketName: b.bucketName,
-    location: b.location,
-    key: flat(`${b.bucketName}\n${b.location}`.toLowerCase()),
-  }));
+  // Locations repeat (a few dozen regions over 100,000 rows): one string each instead of one per row.
+  const locations = new Map<string, string>();
+  const items: Item[] = new Array(buckets.length);
+  for (let i = 0; i < buckets.length; i++) {
+    const b = buckets[i] as ObsBucket;
+    let location = locations.get(b.location);
+    if (location === undefined) {
+      location = b.location;
+      locations.set(location, location);
+    }
+    items[i] = { bucketName: b.bucketName, location, key: flat(`${b.bucketName}\n${location}`.toLowerCase()) };
+  }
   items.sort((a, b) => cmp(a.location, b.location) || cmp(a.bucketName, b.bucketName));
   return items;
 }
@@ -41,8 +48,8 @@ function matches(key: string, ts: readonly string[]): boolean {
 }
 
 /**
- * Indices of the items that match `query`. When `previous` holds the matches of a query that
- * this one extends, only those are searched.
+ * Indices of the items that match `query`, ascending (location-then-name order). When `previous`
+ * holds the matches of a query that this one extends, only those are searched.
  */
 export function filterItems(
   items: readonly Item[],
@@ -70,6 +77,63 @@ export function filterItems(
   return out.slice(0, n);
 }
 
+/** How well a term matches a name: lower is better. */
+export const RANK = { exact: 0, prefix: 1, wordStart: 2, other: 3 } as const;
+
+/** `-`, `_`, `.` and `/` start a new word. */
+function isWordBreak(c: number): boolean {
+  return c === 45 || c === 95 || c === 46 || c === 47;
+}
+
+/** The rank one term earns against an item's (lower-cased) name, the first `nameLength` characters of `key`. */
+function termRank(key: string, nameLength: number, t: string): number {
+  if (key.startsWith(t)) return t.length === nameLength ? RANK.exact : RANK.prefix;
+  const last = nameLength - t.length;
+  for (let at = key.indexOf(t, 1); at !== -1 && at <= last; at = key.indexOf(t, at + 1))
+    if (isWordBreak(key.charCodeAt(at - 1))) return RANK.wordStart;
+  return RANK.other;
+}
+
+/** The rank of an item for a query: the best any of its terms earns against the bucket name. */
+export function rankOf(item: Item, query: string): number {
+  let best: number = RANK.other;
+  for (const t of terms(query)) best = Math.min(best, termRank(item.key, item.bucketName.length, t));
+  return best;
+}
+
+/**
+ * `indices` (ascending) in display order for `query`: exact name > name prefix > a word of the name
+ * starts with a term > other matches; within a rank the ascending (location-then-name) order is kept.
+ * A stable counting sort over four ranks: O(n), no comparisons.
+ */
+export function rankMatches(items: readonly Item[], query: string, indices: Uint32Array): Uint32Array {
+  const ts = terms(query);
+  if (ts.length === 0 || indices.length === 0) return indices;
+  const ranks = new Uint8Array(indices.length);
+  const counts = [0, 0, 0, 0];
+  for (let j = 0; j < indices.length; j++) {
+    const item = items[indices[j] as number] as Item;
+    let r: number = RANK.other;
+    for (let k = 0; k < ts.length && r > RANK.exact; k++) {
+      const tr = termRank(item.key, item.bucketName.length, ts[k] as string);
+      if (tr < r) r = tr;
+    }
+    ranks[j] = r;
+    counts[r] = (counts[r] as number) + 1;
+  }
+  if ((counts[RANK.other] as number) === indices.length) return indices;
+  const start = [0, counts[0] as number, 0, 0];
+  start[2] = (start[1] as number) + (counts[1] as number);
+  start[3] = (start[2] as number) + (counts[2] as number);
+  const out = new Uint32Array(indices.length);
+  for (let j = 0; j < indices.length; j++) {
+    const r = ranks[j] as number;
+    out[start[r] as number] = indices[j] as number;
+    start[r] = (start[r] as number) + 1;
+  }
+  return out;
+}
+
 /** Character ranges [start, end) of `text` that the query's terms matched, merged and sorted. */
 export function highlightRanges(text: string, query: string): [number, number][] {
   const lower = text.toLowerCase();
@@ -91,4 +155,14 @@ export function highlightRanges(text: string, query: string): [number, number][]
     else merged.push([r[0], r[1]]);
   }
   return merged;
+}
+
+/** Buckets matching `query` in display order: ranked unless `sort` is false. For --list, --select-1, --exit-0. */
+export function matchingBuckets(buckets: readonly ObsBucket[], query: string, sort = true): ObsBucket[] {
+  const items = toItems(buckets);
+  const found = filterItems(items, query);
+  return Array.from(sort ? rankMatches(items, query, found) : found, (i) => {
+    const it = items[i] as Item;
+    return { bucketName: it.bucketName, location: it.location };
+  });
 }

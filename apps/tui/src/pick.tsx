@@ -13,12 +13,15 @@ export interface PickOptions extends Omit<AppProps, 'onExit'> {
 export async function pick(opts: PickOptions): Promise<PickResult> {
   const { stdin, output, ...props } = opts;
   let result: PickResult = { kind: 'cancelled' };
+  // Inline, never the alternate screen: the frame is drawn below the prompt and erased on exit, so
+  // the lines above it and the scrollback stay as they were (with or without --height).
   const instance = render(<App {...props} onExit={(r) => (result = r)} />, {
     stdin,
     stdout: output,
     stderr: output,
     exitOnCtrlC: false,
     patchConsole: false,
+    maxFps: 60,
   });
   await instance.waitUntilExit();
   instance.cleanup();

@@ -16,6 +16,10 @@ const DOWN = '\u001B[B';
 const UP = '\u001B[A';
 const ENTER = '\r';
 const ESC = '\u001B';
+const TAB = '\t';
+const SHIFT_TAB = '\u001B[Z';
+const CTRL_A = '\u0001';
+const CTRL_R = '\u0012';
 
 let unmounts: (() => void)[] = [];
 afterEach(async () => {
@@ -59,7 +63,7 @@ describe('<App>', () => {
     const { press, results } = await mount();
     await tick();
     await press(DOWN, ENTER);
-    expect(results).toEqual([{ kind: 'chosen', bucket: { bucketName: 'sh-dbss-backup', location: 'cn-east-3' } }]);
+    expect(results).toEqual([{ kind: 'chosen', buckets: [{ bucketName: 'sh-dbss-backup', location: 'cn-east-3' }] }]);
   });
 
   it('keys sent in one chunk act in order', async () => {
@@ -68,7 +72,7 @@ describe('<App>', () => {
     await act(async () => {
       view.stdin.write(`${DOWN}${DOWN}${UP}${ENTER}`);
     });
-    expect(results[0]).toEqual({ kind: 'chosen', bucket: { bucketName: 'sh-dbss-backup', location: 'cn-east-3' } });
+    expect(results[0]).toEqual({ kind: 'chosen', buckets: [{ bucketName: 'sh-dbss-backup', location: 'cn-east-3' }] });
   });
 
   it('typing filters and Enter picks the match; --query pre-fills', async () => {
@@ -79,7 +83,7 @@ describe('<App>', () => {
     expect(view.lastFrame()).toContain('1/3');
     expect(view.lastFrame()).toContain('dbss-audit-backup-prod');
     await press(ENTER);
-    expect(results[0]).toMatchObject({ kind: 'chosen', bucket: { bucketName: 'dbss-audit-backup-prod' } });
+    expect(results[0]).toMatchObject({ kind: 'chosen', buckets: [{ bucketName: 'dbss-audit-backup-prod' }] });
   });
 
   it('shows a no-match state, and Ctrl-U clears the filter', async () => {
@@ -143,7 +147,7 @@ describe('<App>', () => {
       },
     });
     await tick();
-    expect(results[0]).toMatchObject({ kind: 'failed', error: { code: 'DBSS.10020100', exitCode: 3 } });
+    expect(results[0]).toMatchObject({ kind: 'failed', error: { code: 'DBSS.10020100', status: 401, final: true } });
   });
 
   it('draws only the visible window of 100,000 rows', async () => {
@@ -158,5 +162,77 @@ describe('<App>', () => {
     expect(view.lastFrame()).toContain('100000/100000');
     await press('\u001B[F'); // End
     expect(view.lastFrame()).toContain('b-099999');
+  });
+
+  it('--multi: a counter in the prompt follows Tab, Shift-Tab and Ctrl-A; marked rows show a check', async () => {
+    const { view, press, results } = await mount({ multi: true });
+    await tick();
+    expect(view.lastFrame()).toMatch(/0 selected · 3\/3/);
+    await press(TAB, TAB);
+    expect(view.lastFrame()).toMatch(/2 selected · 3\/3/);
+    expect(view.lastFrame()).toMatch(/✔ hk-audit-logs/);
+    expect(view.lastFrame()).toMatch(/▌ {3}dbss-audit-backup-prod/);
+    await press(SHIFT_TAB);
+    expect(view.lastFrame()).toMatch(/3 selected/);
+    // Both rows matching "dbss" are selected, so Ctrl-A deselects them; hk-audit-logs (hidden) keeps its mark.
+    await press('dbss', CTRL_A);
+    expect(view.lastFrame()).toMatch(/1 selected · 2\/3/);
+    await press(CTRL_A);
+    expect(view.lastFrame()).toMatch(/3 selected · 2\/3/);
+    await press(ENTER);
+    expect(results[0]).toEqual({
+      kind: 'chosen',
+      buckets: [
+        { bucketName: 'dbss-audit-backup-prod', location: 'cn-north-4' },
+        { bucketName: 'sh-dbss-backup', location: 'cn-east-3' },
+        { bucketName: 'hk-audit-logs', location: 'ap-southeast-1' },
+      ],
+    });
+  });
+
+  it('--height: the whole frame (prompt, header, list, footer) takes exactly that many rows', async () => {
+    const many = Array.from({ length: 50 }, (_, i) => ({
+      bucketName: `b-${String(i).padStart(2, '0')}`,
+      location: 'cn-north-4',
+    }));
+    const { view, press } = await mount({ load: async () => many, height: { rows: 8 } });
+    await tick();
+    const lines = (view.lastFrame() ?? '').split('\n');
+    expect(lines).toHaveLength(8);
+    expect(lines[0]).toMatch(/^❯ .*50\/50$/);
+    expect(lines.slice(2, 7).map((l) => l.trim().split(/\s+/).at(-2))).toEqual([
+      'b-00',
+      'b-01',
+      'b-02',
+      'b-03',
+      'b-04',
+    ]);
+    expect(lines[7]).toContain('Enter select');
+    await press('\u001B[F'); // End: the window scrolls inside the same 8 rows
+    const end = (view.lastFrame() ?? '').split('\n');
+    expect(end).toHaveLength(8);
+    expect(end[6]).toMatch(/▌ b-49/);
+  });
+
+  it('Ctrl-R shows the new rows, keeps the query and says it is reloading meanwhile', async () => {
+    let round = 0;
+    let release!: () => void;
+    const load = async () => {
+      round++;
+      if (round === 1) return BUCKETS;
+      await new Promise<void>((r) => (release = r));
+      return [...BUCKETS, { bucketName: 'dbss-new-bucket', location: 'cn-north-4' }];
+    };
+    const { view, press } = await mount({ load });
+    await tick();
+    await press('dbss', CTRL_R);
+    expect(view.lastFrame()).toContain('reloading');
+    expect(view.lastFrame()).toContain('2/3');
+    await act(async () => release());
+    await tick();
+    expect(view.lastFrame()).toContain('3/4');
+    expect(view.lastFrame()).toContain('dbss-new-bucket');
+    expect(view.lastFrame()).toMatch(/❯ dbss/);
+    expect(view.lastFrame()).not.toContain('reloading');
   });
 });

@@ -284,7 +284,10 @@ describe('obs-pick without a terminal', () => {
       [['--bogus'], {}, '--bogus'],
       [['--region', 'mars-1', '--list'], {}, '--region'],
       [['--project-id', 'short', '--list'], {}, '--project-id'],
-      [['--list'], { HUAWEICLOUD_SDK_PROJECT_ID: '' }, 'HUAWEICLOUD_SDK_PROJECT_ID'],
+      [['--list'], { HUAWEICLOUD_SDK_PROJECT_ID: 'not-a-project' }, 'HUAWEICLOUD_SDK_PROJECT_ID'],
+      [['--height', '3'], {}, '--height'],
+      [['--height', '0%'], {}, '--height'],
+      [['--height', 'ten'], {}, '--height'],
       [['--list'], { HUAWEICLOUD_AUTH_TOKEN: '' }, 'HUAWEICLOUD_AUTH_TOKEN'],
     ];
     for (const [args, env, named] of cases) {
