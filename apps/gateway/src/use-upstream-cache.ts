@@ -6,6 +6,7 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type BucketsCall, type BucketsOutcome, type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
+import { MemoryStore } from './shared/memory-store.js';
 import type { SharedStore } from './shared/store.js';
 
 export interface UpstreamCacheOptions {
@@ -68,26 +69,44 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
   const wrappers = new WeakMap<ListBuckets, ListBuckets>();
   /** Per request: the oldest stand-in served, for the response's extensions. */
   const staleAge = new WeakMap<object, number>();
+  // With a shared store, fresh answers are also kept in process: an entry never changes once written
+  // and carries its own time, so a local copy is exactly as fresh and a hit costs no round trip.
+  const near = store.backend === 'redis' && ttlMs > 0 ? new MemoryStore({ maxEntries: 1000 }) : undefined;
+
+  /** The kept answer for `key` while it is fresh (younger than ttlMs). */
+  async function fresh(key: string): Promise<Kept | undefined> {
+    const local = near && parseKept(await near.get(key));
+    if (local && Date.now() - local.at < ttlMs) return local;
+    const text = await store.get(key);
+    const kept = parseKept(text);
+    if (!kept || Date.now() - kept.at >= ttlMs) return undefined;
+    await near?.set(key, text as string, ttlMs - (Date.now() - kept.at));
+    return kept;
+  }
 
   const cached =
     (inner: ListBuckets): ListBuckets =>
     async (call, ctx) => {
       const key = bucketsKey(call);
       if (ttlMs > 0) {
-        const kept = parseKept(await store.get(key));
-        if (kept && Date.now() - kept.at < ttlMs) return kept.outcome;
+        const kept = await fresh(key);
+        if (kept) return kept.outcome;
       }
       let led = false;
       const outcome: SharedOutcome = await store.coalesce(key, lockTtlMs, async (): Promise<SharedOutcome> => {
         led = true;
         if (ttlMs > 0) {
           // Checked again under the lock: a call that finished between our miss and our lock stored it.
-          const kept = parseKept(await store.get(key));
-          if (kept && Date.now() - kept.at < ttlMs) return kept.outcome;
+          const kept = await fresh(key);
+          if (kept) return kept.outcome;
         }
         const result = await inner(call, ctx);
         if (result.ok) {
-          if (keepMs > 0) await store.set(key, JSON.stringify({ at: Date.now(), outcome: result }), keepMs);
+          if (keepMs > 0) {
+            const text = JSON.stringify({ at: Date.now(), outcome: result } satisfies Kept);
+            await store.set(key, text, keepMs);
+            if (ttlMs > 0) await near?.set(key, text, ttlMs);
+          }
           return result;
         }
         if (staleMs > 0 && isOutage(result)) {
