@@ -80,9 +80,15 @@ export function App(props: AppProps) {
       // Terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
       if (key.backspace || key.delete) return dispatch({ type: 'backspace' });
       if (key.ctrl || key.meta) return;
-      const text = Array.from(input)
-        .filter((c) => c >= ' ' && c !== '\u007f')
-        .join('');
+      // Keys typed faster than they are read arrive as one chunk of text ("ab", or "\t\t" for two Tabs).
+      let text = '';
+      for (const c of input) {
+        if (c === '\t') {
+          if (text) dispatch({ type: 'type', text });
+          text = '';
+          dispatch({ type: 'toggle', by: 1 });
+        } else if (c >= ' ' && c !== '\u007f') text += c;
+      }
       if (text) dispatch({ type: 'type', text });
     },
     { isActive: !done },

@@ -3,7 +3,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_PROJECT_ID, DEMO_TOKEN, EMPTY_PROJECT_ID, type Emulator, startEmulator } from '@dbss-obs/emulator';
+import {
+  DEMO_BUCKETS,
+  DEMO_PROJECT_ID,
+  DEMO_TOKEN,
+  EMPTY_PROJECT_ID,
+  type Emulator,
+  startEmulator,
+} from '@dbss-obs/emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const BIN = join(import.meta.dirname, '../dist/obs-pick.js');
@@ -37,7 +44,11 @@ interface Session {
 }
 
 /** Runs `obs-pick args` in a fresh tmux window: stdout captured as by $(…), exit code and tty state saved. */
-function run(args: string, env: Record<string, string> = {}): Session {
+function run(
+  args: string,
+  env: Record<string, string> = {},
+  around: { before?: string; after?: string } = {},
+): Session {
   const name = `s${++n}`;
   const result = join(dir, `${name}.out`);
   const vars = {
@@ -52,7 +63,7 @@ function run(args: string, env: Record<string, string> = {}): Session {
     .map(([k, v]) => `${k}=${q(v)}`)
     .join(' ');
   // Ink draws nothing interactive when CI is set; a picker in a real terminal must not see it.
-  const script = `before=$(stty -g); out=$(env -u CI -u CONTINUOUS_INTEGRATION ${assign} ${q(process.execPath)} ${q(BIN)} ${args}); code=$?; after=$(stty -g); same=0; [ "$before" = "$after" ] && same=1; printf '%s\\n%s\\n%s' "$code" "$same" "$out" > ${q(`${result}.tmp`)}; mv ${q(`${result}.tmp`)} ${q(result)}; sleep 60`;
+  const script = `${around.before ?? ''}before=$(stty -g); out=$(env -u CI -u CONTINUOUS_INTEGRATION ${assign} ${q(process.execPath)} ${q(BIN)} ${args}); code=$?; after=$(stty -g); same=0; [ "$before" = "$after" ] && same=1; ${around.after ?? ''}printf '%s\\n%s\\n%s' "$code" "$same" "$out" > ${q(`${result}.tmp`)}; mv ${q(`${result}.tmp`)} ${q(result)}; sleep 60`;
   tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30', `bash --norc -c ${q(script)}`);
   const screen = () => tmux('capture-pane', '-p', '-t', name);
   return {
@@ -211,6 +222,82 @@ describe('obs-pick in a real terminal', () => {
   });
 });
 
+describe('obs-pick v2 in a real terminal', () => {
+  it('--multi: Tab marks three buckets and Enter prints the three, one per line', async () => {
+    const s = run('--multi');
+    await s.waitFor('0 selected · 12/12');
+    s.keys('Tab', 'Tab', 'Down', 'Tab');
+    await s.waitFor('3 selected · 12/12');
+    s.keys('Enter');
+    const r = await s.result();
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toEqual(['jnb-dbss-backup', 'hk-audit-logs', 'sg-dbss-audit']);
+  });
+
+  it('--multi --json prints an array, even for one bucket', async () => {
+    const s = run('--multi --json --query gdpr');
+    await s.waitFor('1/12');
+    s.keys('Enter');
+    expect(JSON.parse((await s.result()).stdout)).toEqual([
+      { bucket_name: 'eu-gdpr-audit-archive', location: 'eu-west-101' },
+    ]);
+  });
+
+  for (const [key, code] of [
+    ['Enter', 0],
+    ['C-c', 130],
+  ] as const) {
+    it(`--height 10 draws 10 rows below the prompt and, after ${key}, leaves the lines above intact`, async () => {
+      const above = Array.from({ length: 24 }, (_, i) => `above-${i + 1}`);
+      const s = run(
+        '--height 10',
+        {},
+        {
+          before: `printf '%s\\n' ${above.join(' ')}; sleep 0.3; `,
+          after: `echo "shell continues code=$code"; `,
+        },
+      );
+      await s.waitFor('above-24');
+      const history = () =>
+        tmux('capture-pane', '-p', '-S', '-', '-t', s.name)
+          .split('\n')
+          .filter((l) => l.trim());
+      await s.waitFor('12/12');
+      const drawn = history();
+      const prompt = drawn.findIndex((l) => l.startsWith('❯ '));
+      // The picker's rows: prompt, header, 7 list rows, footer; everything before it untouched.
+      expect(drawn.slice(0, prompt)).toEqual(above);
+      expect(drawn.slice(prompt)).toHaveLength(10);
+      expect(drawn.at(-1)).toContain('Enter select');
+      s.keys(key);
+      await s.waitFor('shell continues');
+      const after = history();
+      expect(after).toEqual([...above, `shell continues code=${code}`]);
+      expect((await s.result()).code).toBe(code);
+    });
+  }
+
+  it('Ctrl-R against an emulator whose data changed shows the new bucket and keeps the query', async () => {
+    try {
+      const s = run('--query backup');
+      await s.waitFor('3/12');
+      s.keys('Down');
+      await s.waitFor(/▌ sh-dbss-backup/);
+      emu.setBuckets(DEMO_PROJECT_ID, [...DEMO_BUCKETS, { bucket_name: 'backup-added-later', location: 'cn-north-4' }]);
+      s.keys('C-r');
+      const screen = await s.waitFor('4/13');
+      expect(screen).toMatch(/^❯ backup/m);
+      expect(screen).toContain('backup-added-later');
+      // The cursor stayed on its bucket.
+      expect(screen).toMatch(/▌ sh-dbss-backup/);
+      s.keys('Enter');
+      expect((await s.result()).stdout).toBe('sh-dbss-backup');
+    } finally {
+      emu.setBuckets(DEMO_PROJECT_ID, DEMO_BUCKETS);
+    }
+  });
+});
+
 describe('obs-pick without a terminal', () => {
   function runDetached(args: string[], env: Record<string, string> = {}) {
     // setsid: no controlling terminal, so /dev/tty cannot be opened either.
@@ -298,6 +385,36 @@ describe('obs-pick without a terminal', () => {
     expect(emu.requestCount).toBe(0);
   });
 
+  it('without a project id, the project named after the region is discovered', async () => {
+    const r = await runDetached(['--list', '--query', 'gdpr'], {
+      HUAWEICLOUD_SDK_PROJECT_ID: '',
+      HUAWEICLOUD_SDK_REGION: 'cn-north-4',
+      HUAWEICLOUD_SDK_IAM_ENDPOINT: emu.url,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('eu-gdpr-audit-archive\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('no project for the region exits 2 with PROJECT_NOT_FOUND, naming the fix', async () => {
+    const r = await runDetached(['--list'], {
+      HUAWEICLOUD_SDK_PROJECT_ID: '',
+      HUAWEICLOUD_SDK_REGION: 'af-north-1',
+      HUAWEICLOUD_SDK_IAM_ENDPOINT: emu.url,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^obs-pick: PROJECT_NOT_FOUND .*HUAWEICLOUD_SDK_PROJECT_ID/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--list --query ranks exact > prefix > word start > other; --no-sort keeps the plain order', async () => {
+    const ranked = await runDetached(['--list', '--query', 'audit']);
+    expect(ranked.stdout.trim().split('\n')[0]).toBe('audit-archive-legacy');
+    const plain = await runDetached(['--list', '--query', 'audit', '--no-sort']);
+    expect(plain.stdout.trim().split('\n')[0]).toBe('hk-audit-logs');
+    expect(plain.stdout.trim().split('\n').sort()).toEqual(ranked.stdout.trim().split('\n').sort());
+  });
+
   it('--help lists every flag and variable', async () => {
     const r = await runDetached(['--help']);
     expect(r.code).toBe(0);
@@ -311,6 +428,11 @@ describe('obs-pick without a terminal', () => {
       '--list',
       '--json',
       '--no-color',
+      '--multi',
+      '--height',
+      '--no-sort',
+      'Ctrl-R',
+      'Ctrl-A',
       'HUAWEICLOUD_AUTH_TOKEN',
       'DBSS_ENDPOINT',
       'NO_COLOR',
