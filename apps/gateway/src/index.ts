@@ -17,7 +17,7 @@ export { createMetrics } from './metrics.js';
 export type { GatewayServer, ServerOptions } from './server.js';
 export { originForm, startGatewayServer } from './server.js';
 export type { TracerProviderOptions } from './tracing.js';
-export { createTracerProvider } from './tracing.js';
+export { createTracerProvider, otlpSpanProcessor } from './tracing.js';
 export { TRACER_NAME } from './use-tracing.js';
 export { bucketsKey, useUpstreamCache } from './use-upstream-cache.js';
 export type { Gateway, GatewayOptions } from './yoga.js';

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { gatewayConfigFromEnv } from './config.js';
 import { startGatewayServer } from './server.js';
 import { createSharedStore, FallbackStore } from './shared/index.js';
-import { createTracerProvider } from './tracing.js';
+import { createTracerProvider, otlpSpanProcessor } from './tracing.js';
 import { createGateway } from './yoga.js';
 
 async function main(): Promise<number> {
@@ -34,7 +34,10 @@ async function main(): Promise<number> {
     }
   }
   // Spans are always made (traceparent reaches DBSS); they leave the process only with an OTLP endpoint.
-  const tracerProvider = createTracerProvider({ otlp: cfg.otlp, serviceName: cfg.serviceName });
+  const tracerProvider = createTracerProvider({
+    spanProcessors: cfg.otlp ? [await otlpSpanProcessor()] : [],
+    serviceName: cfg.serviceName,
+  });
   // Shared state: through Redis for a fleet (this process stands in while Redis is unreachable), else
   // in process. Connecting waits at most 2 s: a Redis that is down delays nothing more.
   const store = createSharedStore({ redisUrl: cfg.redisUrl, salt: cfg.keySalt, logger });

@@ -196,6 +196,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function plain(res: ServerResponse, status: number, body: string) {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
   res.end(body);
 }

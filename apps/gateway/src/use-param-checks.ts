@@ -1,10 +1,10 @@
-// GraphQL-over-HTTP parameters that do not parse are the caller's mistake: 400 with a GraphQL error
+// GraphQL-over-HTTP parameters that do not parse are the caller's mistake: 400 (whatever the Accept) with a GraphQL error
 // naming the parameter, never a 500. Yoga's GET and form parsers JSON.parse `variables` and
 // `extensions` unguarded, and nothing checks that `operationName` is a string.
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 const badRequest = (message: string) =>
-  createGraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400, spec: true } } });
+  createGraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
 
 /** Which JSON parameter of a query string does not parse (for the error message). */
 function brokenJsonParam(search: string): string | undefined {

@@ -167,6 +167,8 @@ export function createGateway(opts: GatewayOptions = {}) {
     // Never the original error (and its stack) in an answer, whatever NODE_ENV says.
     maskedErrors: { isDev: false },
     maxRequestBodySize: 100_000,
+    // No file uploads in this API: multipart bodies are refused (415) rather than parsed.
+    multipart: false,
     cors: {
       origin: opts.corsOrigins === undefined || opts.corsOrigins === '*' ? '*' : [...opts.corsOrigins],
       methods: ['GET', 'POST', 'OPTIONS'],
