@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const only = process.argv.slice(2);
-const benches = ['core.mjs', 'tui.mjs', 'gateway.mjs'].filter((b) =>
+const benches = ['core.mjs', 'tui.mjs', 'gateway.mjs', 'fleet.mjs'].filter((b) =>
   existsSync(fileURLToPath(new URL(b, import.meta.url))),
 );
 let failed = 0;
