@@ -1,0 +1,179 @@
+// Tracing: the caller's W3C traceparent is continued, spans cover the operation and the DBSS call,
+// DBSS receives traceparent; spans are exported with OTLP only when an endpoint is configured.
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DEMO_PROJECT_ID, DEMO_TOKEN, type Emulator, startEmulator } from '@dbss-obs/emulator';
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createGateway,
+  createTracerProvider,
+  type GatewayServer,
+  gatewayConfigFromEnv,
+  startGatewayServer,
+} from '../src/index.js';
+import { captureLogger, gql, QUERY } from './helpers.js';
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const PARENT_ID = 'b7ad6b7169203331';
+const TRACEPARENT = `00-${TRACE_ID}-${PARENT_ID}-01`;
+const W3C = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
+
+let emu: Emulator;
+let server: GatewayServer;
+const exporter = new InMemorySpanExporter();
+beforeAll(async () => {
+  emu = await startEmulator();
+  const tracing = createTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const gateway = createGateway({ endpoint: emu.url, maxRetries: 0, tracing, logger: captureLogger().logger });
+  server = await startGatewayServer(gateway, { port: 0, logger: captureLogger().logger });
+});
+afterAll(async () => {
+  await server.shutdown();
+  await emu.close();
+});
+beforeEach(() => {
+  exporter.reset();
+  emu.reset();
+});
+
+const spansOf = (traceId: string) => exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+
+describe('tracing', () => {
+  it.each([
+    ['the buffered door', { 'Content-Type': 'application/json' }],
+    ['Yoga’s door', { 'Content-Type': 'application/json', Accept: 'application/graphql-response+json' }],
+  ])('continues the caller’s traceparent through %s and sends it on to DBSS', async (_, headers) => {
+    const { body } = await gql(
+      fetch,
+      `${server.url}/graphql`,
+      { projectId: DEMO_PROJECT_ID },
+      { ...headers, 'X-Auth-Token': DEMO_TOKEN, traceparent: TRACEPARENT, tracestate: 'vendor=x' },
+    );
+    expect(body.data?.obsBuckets).toHaveLength(12);
+    const spans = spansOf(TRACE_ID);
+    const operation = spans.find((s) => s.kind === SpanKind.SERVER);
+    const dbss = spans.find((s) => s.kind === SpanKind.CLIENT);
+    expect(operation?.name).toBe('query.Buckets');
+    expect(operation?.parentSpanContext?.spanId).toBe(PARENT_ID);
+    expect(dbss?.name).toBe('DBSS ListAuditObsBuckets');
+    expect(dbss?.parentSpanContext?.spanId).toBe(operation?.spanContext().spanId);
+    expect(dbss?.attributes['http.response.status_code']).toBe(200);
+    expect(dbss?.attributes['dbss.request_id']).toBe(emu.requests[0]?.requestId);
+    // DBSS got the trace: same trace id, the DBSS span as parent, the caller's tracestate kept.
+    const sent = emu.requests[0]?.headers.traceparent;
+    expect(W3C.exec(sent ?? '')?.slice(1)).toEqual([TRACE_ID, dbss?.spanContext().spanId]);
+    expect(emu.requests[0]?.headers.tracestate).toBe('vendor=x');
+  });
+
+  it('starts a new trace when the caller sends none (or a malformed one), and DBSS still receives it', async () => {
+    for (const traceparent of [undefined, '00-zzz-1-01']) {
+      exporter.reset();
+      emu.reset();
+      await gql(
+        fetch,
+        `${server.url}/graphql`,
+        { projectId: DEMO_PROJECT_ID },
+        { 'X-Auth-Token': DEMO_TOKEN, ...(traceparent ? { traceparent } : {}) },
+      );
+      const [dbss] = exporter.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
+      const operation = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER);
+      expect(operation?.parentSpanContext).toBeUndefined();
+      const [, traceId, spanId] = W3C.exec(emu.requests[0]?.headers.traceparent ?? '') ?? [];
+      expect(traceId).toBe(operation?.spanContext().traceId);
+      expect(spanId).toBe(dbss?.spanContext().spanId);
+    }
+  });
+
+  it('marks a failed DBSS call on its span, with the error code and status', async () => {
+    emu.fault({ status: 500 });
+    await gql(fetch, `${server.url}/graphql`, { projectId: DEMO_PROJECT_ID }, { 'X-Auth-Token': DEMO_TOKEN });
+    const dbss = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.CLIENT);
+    expect(dbss?.status.code).toBe(2); // ERROR
+    expect(dbss?.attributes['error.type']).toBe('UPSTREAM_ERROR');
+    expect(dbss?.attributes['http.response.status_code']).toBe(500);
+  });
+
+  it('no span holds a token, a document or variables', async () => {
+    await gql(fetch, `${server.url}/graphql`, { projectId: DEMO_PROJECT_ID }, { 'X-Auth-Token': DEMO_TOKEN });
+    const text = JSON.stringify(exporter.getFinishedSpans().map((s) => [s.name, s.attributes, s.events]));
+    expect(text).not.toContain(DEMO_TOKEN);
+    expect(text).not.toContain(DEMO_PROJECT_ID);
+    expect(text).not.toContain('bucketName');
+  });
+});
+
+describe('OTLP export', () => {
+  it('is on only when OTEL_EXPORTER_OTLP_ENDPOINT (or the traces endpoint) is set, and checked', () => {
+    const base = { HUAWEICLOUD_SDK_REGION: 'cn-north-4' };
+    expect(gatewayConfigFromEnv(base).otlp).toBe(false);
+    expect(gatewayConfigFromEnv({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).otlp).toBe(true);
+    expect(
+      gatewayConfigFromEnv({ ...base, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' }).otlp,
+    ).toBe(true);
+    expect(() => gatewayConfigFromEnv({ ...base, OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+    );
+  });
+
+  it('the bin exports the trace of a request to the configured collector (flushed on SIGTERM)', async () => {
+    const received: { path: string; type: string; body: string }[] = [];
+    const collector = createServer((req: IncomingMessage, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        received.push({
+          path: req.url ?? '',
+          type: req.headers['content-type'] ?? '',
+          body: Buffer.concat(chunks).toString(),
+        });
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../dist/main.js')], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        DBSS_ENDPOINT: emu.url,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    try {
+      let url: string | undefined;
+      for (let i = 0; i < 200 && !url; i++) {
+        url = /listening on (\S+)/.exec(stderr)?.[1];
+        if (!url) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(url, stderr).toBeDefined();
+      const res = await fetch(url as string, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Auth-Token': DEMO_TOKEN, traceparent: TRACEPARENT },
+        body: JSON.stringify({ query: QUERY, variables: { projectId: DEMO_PROJECT_ID } }),
+      });
+      expect(res.status).toBe(200);
+      child.kill('SIGTERM');
+      expect(await new Promise((r) => child.once('exit', r))).toBe(0);
+      expect(received.map((r) => r.path)).toContain('/v1/traces');
+      const exported = received.map((r) => r.body).join('\n');
+      expect(exported).toContain(TRACE_ID);
+      expect(exported).toContain('DBSS ListAuditObsBuckets');
+      expect(exported).toContain('dbss-obs-gateway');
+      expect(exported).not.toContain(DEMO_TOKEN);
+    } finally {
+      child.kill();
+      await new Promise((r) => collector.close(r));
+    }
+  });
+});
