@@ -20,6 +20,8 @@ export interface GatewayConfig {
   redisUrl?: string;
   /** GATEWAY_KEY_SALT: secret salt for shared keys (every replica the same); unset: one kept in Redis. */
   keySalt?: string;
+  /** GATEWAY_REDIS_TIMEOUT_MS: a Redis command slower than this counts as Redis being down. */
+  redisTimeoutMs: number;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -126,5 +128,6 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
     serviceName: env.OTEL_SERVICE_NAME?.trim() || 'dbss-obs-gateway',
     redisUrl,
     keySalt,
+    redisTimeoutMs: int(env, 'GATEWAY_REDIS_TIMEOUT_MS', 250, 10, 60_000),
   };
 }

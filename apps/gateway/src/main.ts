@@ -40,7 +40,12 @@ async function main(): Promise<number> {
   });
   // Shared state: through Redis for a fleet (this process stands in while Redis is unreachable), else
   // in process. Connecting waits at most 2 s: a Redis that is down delays nothing more.
-  const store = createSharedStore({ redisUrl: cfg.redisUrl, salt: cfg.keySalt, logger });
+  const store = createSharedStore({
+    redisUrl: cfg.redisUrl,
+    salt: cfg.keySalt,
+    commandTimeoutMs: cfg.redisTimeoutMs,
+    logger,
+  });
   if (store instanceof FallbackStore) await store.connect();
   const gateway = createGateway({ ...cfg.gateway, logger, tracing: tracerProvider, store });
   if (store instanceof FallbackStore) gateway.metrics.watchRedis(() => store.redisUp);

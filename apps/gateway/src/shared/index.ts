@@ -14,13 +14,20 @@ export interface SharedStoreOptions {
   redisUrl?: string;
   /** Secret salt for key hashes (every replica the same). @default a random salt kept in Redis */
   salt?: string;
+  /** A command slower than this counts as Redis being down. @default 250 */
+  commandTimeoutMs?: number;
   logger?: StoreLogger;
 }
 
 /** The store the gateway runs with: a MemoryStore, or a FallbackStore over Redis. */
 export function createSharedStore(opts: SharedStoreOptions = {}): SharedStore {
   if (!opts.redisUrl) return new MemoryStore();
-  return new FallbackStore({ url: opts.redisUrl, salt: opts.salt, logger: opts.logger });
+  return new FallbackStore({
+    url: opts.redisUrl,
+    salt: opts.salt,
+    commandTimeoutMs: opts.commandTimeoutMs,
+    logger: opts.logger,
+  });
 }
 
 /** 1 when shared state lives in Redis, 0 while Redis is unreachable; undefined without Redis. */

@@ -58,6 +58,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     replicas = await startReplicas(opts.replicas ?? 3, {
       DBSS_ENDPOINT: emulator.url,
       DBSS_MAX_RETRIES: '0',
+      // The tests count exact upstream calls: a loaded CI machine must not pass for a Redis outage.
+      GATEWAY_REDIS_TIMEOUT_MS: '1000',
       ...(redis ? { REDIS_URL: redis.url } : {}),
       ...opts.env,
     });

@@ -136,6 +136,7 @@ describe('fleet configuration', () => {
     ['GATEWAY_UPSTREAM_RPS', 'fast'],
     ['GATEWAY_STALE_MS', '1.5'],
     ['GATEWAY_KEY_SALT', 'short'],
+    ['GATEWAY_REDIS_TIMEOUT_MS', '0'],
   ])('a bad %s fails at start, naming the variable', (variable, value) => {
     expect(() => gatewayConfigFromEnv({ ...base, [variable]: value })).toThrow(
       expect.objectContaining({ variable, code: 'CONFIG_ERROR' }),
