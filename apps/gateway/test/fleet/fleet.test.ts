@@ -1,6 +1,7 @@
 // Three real gateway processes, one real redis-server, the emulator: the fleet guarantees of
 // issue 11 (shared cache, coalescing across replicas, fleet-wide rate limit, stale-if-error,
 // Redis outages and a dying replica).
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketsOf, type Fleet, type FleetAnswer, projectId, sleep, startFleet, waitUntil } from './harness.js';
 
@@ -70,6 +71,24 @@ describe('fleet: 3 replicas sharing one Redis', () => {
       }
     }
     expect(leaks).toBe(0);
+  });
+
+  it('no Redis key or value holds a token', async () => {
+    const raw = new Redis(fleet.redis!.url);
+    try {
+      const keys = await raw.keys('*');
+      expect(keys.length).toBeGreaterThan(10);
+      const secrets = [TOKEN, ...leakTokens.map((t) => t.token)];
+      for (const k of keys) {
+        const value = (await raw.type(k)) === 'string' ? ((await raw.get(k)) ?? '') : '';
+        for (const secret of secrets) {
+          expect(k).not.toContain(secret);
+          expect(value).not.toContain(secret);
+        }
+      }
+    } finally {
+      raw.disconnect();
+    }
   });
 
   it('stale-if-error: when DBSS turns 503, the cached answer is served marked stale', async () => {
