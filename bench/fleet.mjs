@@ -2,6 +2,7 @@
 // REDIS_URL), same upstream (the emulator, own process), 50 connections spread over the replicas.
 // Prints req/s and upstream calls per request, and each Redis figure ÷ its no-Redis twin; the two
 // run alternately, BENCH_FLEET_ROUNDS times each, and the best run of each counts.
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { startRedis, startReplicas } from '../scripts/cluster.mjs';
 import { startProcess, table } from './lib.mjs';
@@ -54,6 +55,16 @@ async function load(replicas, distinct) {
   };
 }
 
+/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return 0;
+  }
+}
+
 const upstream = await startProcess(SERVERS, ['upstream']);
 const upstreamCount = async () => (await (await fetch(`${upstream.url}/__emulator/stats`)).json()).requestCount;
 
@@ -68,7 +79,16 @@ const SCENARIOS = [
 ];
 
 const rows = [
-  ['load (c=50 over 3 replicas)', 'state', 'req/s', 'p99 ms', 'upstream calls / request', 'req/s ÷ no Redis'],
+  [
+    'load (c=50 over 3 replicas)',
+    'state',
+    'req/s',
+    'p99 ms',
+    'upstream calls / request',
+    'req/s ÷ no Redis',
+    'CPU µs / request (replicas + Redis)',
+    'CPU ÷ no Redis',
+  ],
 ];
 const summary = [];
 
@@ -85,9 +105,13 @@ async function measure(s, withRedis) {
       const metrics = await (await fetch(`${replicas[0].url}/metrics`)).text();
       if (!/^dbss_gateway_redis_up 1$/m.test(metrics)) throw new Error('replica 1 is not connected to Redis');
     }
-    const before = await upstreamCount();
+    // CPU per request is the steadier cost figure on a busy machine: req/s also measures the neighbours.
+    const pids = [...replicas.map((g) => g.child.pid), redis?.child.pid].filter(Boolean);
+    const cpu = () => pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
+    const [before, cpuBefore] = [await upstreamCount(), cpu()];
     const r = await load(replicas, s.distinct);
-    return { ...r, calls: (await upstreamCount()) - before };
+    const cpuUs = ((cpu() - cpuBefore) * 1e6) / r.total;
+    return { ...r, calls: (await upstreamCount()) - before, cpuUs };
   } finally {
     await Promise.all(replicas.map((g) => g.stop()));
     await redis?.kill();
@@ -95,7 +119,8 @@ async function measure(s, withRedis) {
 }
 
 try {
-  for (const s of SCENARIOS) {
+  // `node bench/fleet.mjs distinct` runs only the scenarios whose name contains "distinct".
+  for (const s of SCENARIOS.filter((x) => !process.argv[2] || x.name.includes(process.argv[2]))) {
     // Alternate the two states; the best run of each counts (other work on the machine only slows runs down).
     const best = new Map();
     for (let round = 0; round < ROUNDS; round++) {
@@ -116,11 +141,14 @@ try {
         r.p99,
         (r.calls / r.total).toFixed(4),
         (r.rps / local.rps).toFixed(2),
+        r.cpuUs.toFixed(0),
+        (r.cpuUs / local.cpuUs).toFixed(2),
       ]);
     }
     summary.push({
       s,
       ratio: (shared.rps / local.rps).toFixed(2),
+      cpuRatio: (shared.cpuUs / local.cpuUs).toFixed(2),
       callsRatio: shared.calls ? local.calls / local.total / (shared.calls / shared.total) : undefined,
     });
   }
@@ -134,7 +162,7 @@ console.log(
 console.log(table(rows));
 const distinct = summary.find((x) => x.s.distinct);
 console.log(
-  `\nRedis cost on distinct tokens: ${distinct?.ratio}× the in-process req/s (goal ≥ 0.8); ` +
+  `\nRedis cost on distinct tokens: ${distinct?.ratio}× the in-process req/s (goal ≥ 0.8), ${distinct?.cpuRatio}× the CPU per request; ` +
     summary
       .filter((x) => !x.s.distinct && x.callsRatio)
       .map((x) => `${x.s.name}: ${x.callsRatio.toFixed(1)}× fewer upstream calls per request with Redis`)

@@ -262,6 +262,21 @@ describe('Fallback store (Redis down is not an outage)', () => {
       await waitUntil(() => a.redisUp && b.redisUp, 10_000);
       await a.set('k2', 'shared again', 60_000);
       expect(await b.get('k2')).toBe('shared again');
+      // The restarted Redis has no scripts loaded: the Lua commands load them again, and still count.
+      let calls = 0;
+      const fn = async () => {
+        calls++;
+        await sleep(50);
+        return 'once';
+      };
+      expect(await Promise.all([a.coalesce('after', 1000, fn), b.coalesce('after', 1000, fn)])).toEqual([
+        'once',
+        'once',
+      ]);
+      expect(calls).toBe(1);
+      expect((await a.hit('after-restart', 1, 60_000)).allowed).toBe(true);
+      expect((await b.hit('after-restart', 1, 60_000)).allowed).toBe(false);
+      expect(a.redisUp && b.redisUp).toBe(true);
       // Redis came back empty: a replica started now still hashes keys like the older ones.
       const c = new FallbackStore({ url: own.url });
       opened.push(c);
