@@ -211,16 +211,14 @@ export async function main(io: Io): Promise<number> {
   if (noColor) io.env.FORCE_COLOR = '0';
   else if (io.env.FORCE_COLOR === undefined)
     io.env.FORCE_COLOR = String(Math.max(1, (Math.log2(term.output.getColorDepth()) / 2) | 0));
-  // The first fetch starts now, while Ink and React load.
-  const first = prefetched ? undefined : load();
-  first?.catch(() => {}); // handled by the picker, which awaits it below
-  let firstUsed = false;
+  // The first fetch starts now, while Ink and React load. Handed out once and then forgotten, so the
+  // fetched array (100,000 objects at most) is garbage as soon as the picker has made its rows.
+  let first = prefetched ? undefined : load();
+  first?.catch(() => {}); // handled by the picker, which awaits it
   const loadOnce = () => {
-    if (first && !firstUsed) {
-      firstUsed = true;
-      return first;
-    }
-    return load();
+    const p = first ?? load();
+    first = undefined;
+    return p;
   };
   const { pick } = await import('./pick.js');
   const result = await pick({
