@@ -89,14 +89,18 @@ export class RedisStore implements SharedStore {
   }
 
   /**
-   * Connects (and keeps reconnecting in the background). Resolves true once usable, false if the
-   * first attempt fails within `timeoutMs`; it never rejects.
+   * Connects (and keeps reconnecting in the background). Resolves true once usable, false as soon
+   * as the first attempt fails or `timeoutMs` passes; it never rejects.
    */
   async connect(timeoutMs = 2000): Promise<boolean> {
     if (this.#up) return true;
     if (this.redis.status === 'wait') this.redis.connect().catch(() => {});
     const started = Date.now();
-    while (!this.#up && !this.#closed && Date.now() - started < timeoutMs) await sleep(10);
+    while (!this.#up && !this.#closed && Date.now() - started < timeoutMs) {
+      // 'reconnecting': the first attempt failed (refused, say): no point waiting for the timeout.
+      if (this.redis.status === 'reconnecting' || this.redis.status === 'end') break;
+      await sleep(10);
+    }
     return this.#up;
   }
 

@@ -2,6 +2,9 @@
 // are at hand), one throwaway redis-server and N gateway bin processes (dist/main.js) sharing it.
 import { type Emulator, type Principal, startEmulator, type WireBucket } from '@dbss-obs/emulator';
 import { type GatewayProcess, type RedisServer, startRedis, startReplicas } from '../../../../scripts/cluster.mjs';
+import { sleep } from '../../src/shared/store.js';
+
+export { sleep };
 
 export interface FleetAnswer {
   status: number;
@@ -100,8 +103,6 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     },
   };
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function waitUntil(cond: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
   const t0 = Date.now();
