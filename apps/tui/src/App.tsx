@@ -20,10 +20,14 @@ export interface AppProps extends PickerOptions {
   projectId?: string;
   /** Rows the whole picker may draw (prompt, header, list, footer). @default the terminal's height */
   height?: HeightSpec;
+  /** Called once the picker has been idle (no key, no load) for `IDLE_MS`: a moment to collect garbage. */
+  onIdle?: () => void;
   onExit: (result: PickResult) => void;
 }
 
 /** Rows the picker draws in all: `height` if given, never more than the terminal leaves (one row for the cursor). */
+export const IDLE_MS = 400;
+
 export function frameHeight(height: HeightSpec | undefined, terminalRows: number | undefined): number {
   const room = Math.max(CHROME_LINES + 1, (terminalRows ?? 24) - 1);
   if (!height) return room;
@@ -54,6 +58,14 @@ export function App(props: AppProps) {
     };
   }, [stdout]);
   useEffect(() => dispatch({ type: 'resize', height: rows - CHROME_LINES }), [rows, dispatch]);
+
+  const { onIdle } = props;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: every new state (a key, a load) restarts the idle timer
+  useEffect(() => {
+    if (!onIdle) return;
+    const timer = setTimeout(onIdle, IDLE_MS);
+    return () => clearTimeout(timer);
+  }, [state, onIdle]);
 
   // The last frame is empty (state.done draws nothing), so the picker leaves no trace; then report.
   const { done } = state;

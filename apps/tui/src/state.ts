@@ -49,8 +49,8 @@ export interface PickerState {
   selected: Uint8Array;
   selectedCount: number;
   error?: PickerError;
-  /** Pools of the shorter queries typed on the way to this one, so Backspace costs no search. */
-  history: readonly { query: string; pool: Uint32Array }[];
+  /** Matches of the shorter queries typed on the way to this one, so Backspace costs no search (nor memory). */
+  history: readonly { query: string; pool: Uint32Array; matches: Uint32Array }[];
   /** Set once the user (or a final error) has decided: the one source of "the picker is done". */
   done?: PickOutcome;
 }
@@ -116,22 +116,25 @@ function order(s: PickerState, query: string, pool: Uint32Array): Uint32Array {
 function requery(s: PickerState, query: string): PickerState {
   let history = s.history;
   let pool: Uint32Array;
+  let matches: Uint32Array;
   if (query.startsWith(s.query)) {
     // Typing on: search only the current matches, and remember them for Backspace.
     pool = filterItems(s.items, query, { query: s.query, indices: s.pool });
-    history = [...history, { query: s.query, pool: s.pool }].slice(-HISTORY);
+    matches = order(s, query, pool);
+    history = [...history, { query: s.query, pool: s.pool, matches: s.matches }].slice(-HISTORY);
   } else {
     const k = history.findLastIndex((h) => h.query === query);
     if (k !== -1) {
-      pool = (history[k] as { pool: Uint32Array }).pool;
+      ({ pool, matches } = history[k] as (typeof history)[number]);
       history = history.slice(0, k);
     } else {
       pool = filterItems(s.items, query);
+      matches = order(s, query, pool);
       history = [];
     }
   }
   // A new query starts at the top, as in fzf.
-  return place({ ...s, query, pool, matches: order(s, query, pool), history, offset: 0 }, 0);
+  return place({ ...s, query, pool, matches, history, offset: 0 }, 0);
 }
 
 const identity = (b: ObsBucket) => `${b.bucketName}\n${b.location}`;
