@@ -1,9 +1,9 @@
 // Child processes for the gateway bench. `node servers.mjs <kind> <upstream-url>` prints "listening on URL".
-//   upstream     the emulator with 50 bench tokens (bench-token-0 … bench-token-49)
+//   upstream     the emulator with BENCH_TOKENS bench tokens (bench-token-0 …, default 10,000)
 //   raw-proxy    plain node:http: forwards the call with fetch, maps the body; no GraphQL (one Node hop)
 //   raw-proxy-http  the same, forwarding with node:http and a keep-alive agent (the lower floor)
 //   yoga-minimal a minimal Yoga server whose resolver is a hand-written fetch
-//   gateway      @dbss-obs/gateway as shipped (logs at info to /dev/null, metrics on)
+//   gateway      @dbss-obs/gateway in process (logs at info to /dev/null, metrics on); bench/gateway.mjs runs the real bin
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -23,7 +23,10 @@ const path = (projectId) => `${upstream}/v2/${projectId}/audit/backup/obs-bucket
 
 if (kind === 'upstream') {
   const { startEmulator } = await import('../packages/emulator/dist/index.js');
-  const tokens = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`bench-token-${i}`, { projects: '*' }]));
+  // A pool of distinct callers (bench-token-0 … bench-token-{BENCH_TOKENS-1}, default 10,000) so a load can
+  // send a different token with every request and nothing can be coalesced.
+  const count = Number(process.env.BENCH_TOKENS ?? 10_000);
+  const tokens = Object.fromEntries(Array.from({ length: count }, (_, i) => [`bench-token-${i}`, { projects: '*' }]));
   const emu = await startEmulator({ tokens, recordLimit: 100 });
   process.stdout.write(`listening on ${emu.url}\n`);
 } else if (kind === 'raw-proxy') {
@@ -85,7 +88,10 @@ if (kind === 'upstream') {
   const { createGateway, startGatewayServer } = await import('../apps/gateway/dist/index.js');
   const { pino } = await fromGateway('pino');
   const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
-  const server = await startGatewayServer(createGateway({ endpoint: upstream, graphiql: false }), { port: 0, logger });
+  const server = await startGatewayServer(createGateway({ endpoint: upstream, graphiql: false, logger }), {
+    port: 0,
+    logger,
+  });
   process.stdout.write(`listening on ${server.url}\n`);
 } else {
   throw new Error(`unknown kind ${kind}`);

@@ -16,6 +16,8 @@ export interface GatewayConfig {
   otlp: boolean;
   /** OTEL_SERVICE_NAME, else dbss-obs-gateway. */
   serviceName: string;
+  /** OTEL_SDK_DISABLED=true: no spans at all (traceparent is not sent on). */
+  tracing: boolean;
   /** REDIS_URL: share cache, coalescing and limits with other replicas; unset keeps them in process. */
   redisUrl?: string;
   /** GATEWAY_KEY_SALT: secret salt for shared keys (every replica the same); unset: one kept in Redis. */
@@ -125,6 +127,7 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
     demo,
     production,
     otlp: Boolean(otlpEndpoint),
+    tracing: !bool(env, 'OTEL_SDK_DISABLED'),
     serviceName: env.OTEL_SERVICE_NAME?.trim() || 'dbss-obs-gateway',
     redisUrl,
     keySalt,

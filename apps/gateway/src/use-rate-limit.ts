@@ -24,9 +24,10 @@ export function callerKey(credential: CallerCredential): string {
 
 export function useRateLimit(opts: RateLimitOptions): Plugin<GatewayContext> {
   const { store, perMinute } = opts;
+  // Off: no hook at all, so requests do not pay for an async step that decides nothing.
+  if (perMinute <= 0) return {};
   return {
     async onExecute({ args, setResultAndStopExecution }) {
-      if (perMinute <= 0) return;
       const credential = (args.contextValue as GatewayContext).credential;
       // An anonymous request never reaches DBSS (UNAUTHENTICATED): there is no caller to count.
       if (!credential) return;
