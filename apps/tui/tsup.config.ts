@@ -132,6 +132,34 @@ const undiciDispatchersOnly: Plugin = {
   },
 };
 
+/**
+ * slice-ansi builds a Unicode-property regex and an Intl.Segmenter (ICU data) when it loads, ~20 ms of
+ * start-up; Ink only calls it to clip overflowing boxes, which the picker never draws. Both are made on
+ * first use instead. The build fails if the declarations change.
+ */
+const sliceAnsiLazy: Plugin = {
+  name: 'slice-ansi-lazy',
+  setup(build) {
+    build.onLoad({ filter: /[/\\]slice-ansi[/\\]tokenize-ansi\.js$/ }, (args) => {
+      let source = readFileSync(args.path, 'utf8');
+      for (const [from, to] of [
+        [
+          'const EMOJI_PRESENTATION_GRAPHEME_REGEX = /\\p{Emoji_Presentation}/u;',
+          'let emojiPresentation; const EMOJI_PRESENTATION_GRAPHEME_REGEX = { test: (s) => (emojiPresentation ??= /\\p{Emoji_Presentation}/u).test(s) };',
+        ],
+        [
+          "const GRAPHEME_SEGMENTER = new Intl.Segmenter(undefined, {granularity: 'grapheme'});",
+          "let graphemeSegmenter; const GRAPHEME_SEGMENTER = { segment: (s) => (graphemeSegmenter ??= new Intl.Segmenter(undefined, {granularity: 'grapheme'})).segment(s) };",
+        ],
+      ] as const) {
+        if (!source.includes(from)) throw new Error(`slice-ansi-lazy: "${from}" not found in ${args.path}`);
+        source = source.replace(from, to);
+      }
+      return { contents: source, loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 export default defineConfig([
   // The bin: one self-contained file (start-up is 2-4x faster than tsc output; no module resolution at run time).
   {
@@ -140,7 +168,13 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     noExternal: [/.*/],
-    esbuildPlugins: [fastStringWidth, yogaWithoutFetch, ofetchWithoutDefaultInstance, undiciDispatchersOnly],
+    esbuildPlugins: [
+      fastStringWidth,
+      yogaWithoutFetch,
+      ofetchWithoutDefaultInstance,
+      undiciDispatchersOnly,
+      sliceAnsiLazy,
+    ],
     // Ink loads react-devtools-core only when DEV=true; it is not a dependency, so a stub stands in.
     esbuildOptions(o) {
       o.alias = { 'react-devtools-core': './src/devtools-stub.ts' };
