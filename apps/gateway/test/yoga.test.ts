@@ -4,10 +4,12 @@ import { DbssValidationError } from '@dbss-obs/core';
 import {
   DEMO_BUCKETS,
   DEMO_PROJECT_ID,
+  DEMO_REGION,
   DEMO_TOKEN,
   type Emulator,
   FORBIDDEN_PROJECT_ID,
   startEmulator,
+  tokenFingerprint,
 } from '@dbss-obs/emulator';
 import { buildSchema, type GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -140,6 +142,39 @@ describe('upstream failures map to extensions.code', () => {
       code: 'FORBIDDEN',
       upstream: { status: 403, errorCode: 'DBSS.10020403', errorMsg: expect.any(String) },
     });
+  });
+});
+
+describe("projectId is optional: discovered with the caller's own credential", () => {
+  const discovering = () => createGateway({ endpoint: emu.url, iamEndpoint: emu.url, timeoutMs: 300, maxRetries: 0 });
+  const ask = (g: ReturnType<typeof createGateway>, region: string, headers = { 'X-Auth-Token': DEMO_TOKEN }) =>
+    gql(
+      (u, i) => g.yoga.fetch(u, i),
+      'http://yoga/graphql',
+      { region },
+      headers,
+      'query Q($region: String) { obsBuckets(region: $region) { bucketName } }',
+    );
+
+  it('finds the project named after the region (IAM, with the caller token) and lists its buckets', async () => {
+    const { body } = await ask(discovering(), DEMO_REGION);
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.obsBuckets).toHaveLength(DEMO_BUCKETS.length);
+    const list = emu.requests.find((r) => r.route === 'list');
+    expect(list?.projectId).toBe(DEMO_PROJECT_ID);
+    // Discovery and the call both carried the caller's token.
+    expect(emu.requests.every((r) => r.auth.tokenFingerprint === tokenFingerprint(DEMO_TOKEN))).toBe(true);
+  });
+
+  it('no project in that region for this caller → BAD_USER_INPUT, and no DBSS call', async () => {
+    const { body } = await ask(discovering(), 'af-south-1');
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(emu.requests.some((r) => r.route === 'list')).toBe(false);
+  });
+
+  it('discovery with a refused token → UNAUTHENTICATED', async () => {
+    const { body } = await ask(discovering(), DEMO_REGION, { 'X-Auth-Token': 'MIIwrong-token-000000000000000' });
+    expect(body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
 
