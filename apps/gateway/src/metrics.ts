@@ -6,6 +6,8 @@ export interface GatewayMetrics {
   observeRequest(operation: string, result: string, seconds: number): void;
   observeUpstream(status: string, seconds: number): void;
   coalesced(): void;
+  /** A kept answer stood in for a failed DBSS call (GATEWAY_STALE_MS). */
+  staleServed(): void;
   /** Exposes dbss_gateway_redis_up (1 while shared state lives in Redis, 0 while it falls back). */
   watchRedis(up: () => boolean): void;
 }
@@ -46,6 +48,11 @@ export function createMetrics(): GatewayMetrics {
     help: 'Calls that shared an identical upstream call already in flight',
     registers: [registry],
   });
+  const stale = new Counter({
+    name: 'dbss_gateway_stale_answers_total',
+    help: 'Answers served from a kept copy because DBSS failed (5xx, timeout, unreachable): GATEWAY_STALE_MS',
+    registers: [registry],
+  });
   return {
     registry,
     observeRequest(operation, result, seconds) {
@@ -58,6 +65,9 @@ export function createMetrics(): GatewayMetrics {
     },
     coalesced() {
       coalesced.inc();
+    },
+    staleServed() {
+      stale.inc();
     },
     watchRedis(up) {
       new Gauge({

@@ -153,6 +153,7 @@ export function createGateway(opts: GatewayOptions = {}) {
       staleMs: opts.staleMs ?? 0,
       lockTtlMs: Math.min(timeoutMs, 5000),
       onCoalesced: metrics.coalesced,
+      onStale: metrics.staleServed,
     }),
     ...(opts.plugins ?? []),
   ].filter((p): p is Plugin => Boolean(p));

@@ -106,6 +106,7 @@ describe('fleet: 3 replicas sharing one Redis', () => {
     expect(Number.isInteger(ageMs)).toBe(true);
     expect(ageMs).toBeGreaterThanOrEqual(3000);
     expect(ageMs).toBeLessThan(60_000);
+    expect(await fleet.metric(2, 'dbss_gateway_stale_answers_total')).toBe(1);
     // Nothing cached: the error itself.
     const cold = await fleet.query(1, TOKEN, P.staleCold);
     expect(cold.body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
