@@ -385,6 +385,12 @@ describe('obs-pick without a terminal', () => {
     expect(emu.requestCount).toBe(0);
   });
 
+  it('--select-1 --multi --json prints a one-element array', async () => {
+    const r = await runDetached(['--query', 'gdpr', '--select-1', '--multi', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([{ bucket_name: 'eu-gdpr-audit-archive', location: 'eu-west-101' }]);
+  });
+
   it('without a project id, the project named after the region is discovered', async () => {
     const r = await runDetached(['--list', '--query', 'gdpr'], {
       HUAWEICLOUD_SDK_PROJECT_ID: '',
