@@ -2,6 +2,7 @@
 // environment and listens. Every GraphQL request, whichever door it comes in by, passes these plugins.
 import { readFileSync } from 'node:fs';
 import { DbssConfigError, type DbssRegion, type FetchLike } from '@dbss-obs/core';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { TracerProvider } from '@opentelemetry/api';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
@@ -126,6 +127,9 @@ export function createGateway(opts: GatewayOptions = {}) {
   // The pipeline, in order. Yoga adds its own after these: the parse/validate cache, parameter checks,
   // error masking (maskedErrors below) and HTTP statuses for validation errors.
   const plugins: Plugin[] = [
+    // Executes each validated document as compiled JavaScript (compiled once per document): the same
+    // results as graphql-js, in a fraction of the time and allocations. First, so tracing wraps it.
+    useGraphQlJit() as Plugin,
     useParamChecks(),
     useRequestTrace(ROOT_FIELDS),
     useAccessLog(logger),

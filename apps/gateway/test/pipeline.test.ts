@@ -129,3 +129,35 @@ describe('one pipeline', () => {
     expect(metrics).toContain(`dbss_gateway_requests_total{operation="query obsBuckets",result="OK"} ${rows.length}`);
   });
 });
+
+describe("Yoga's masking at both doors", () => {
+  it('an unexpected failure is "Unexpected error." with no detail, through the buffered door and through Yoga\'s', async () => {
+    const failing: Plugin<GatewayContext> = {
+      onContextBuilding({ extendContext }) {
+        extendContext({
+          listBuckets: async () => {
+            throw new Error('connection string postgres://admin:hunter2@/work/db failed');
+          },
+        });
+      },
+    };
+    const g = createGateway({ endpoint: emu.url, maxRetries: 0, plugins: [failing as Plugin] });
+    const s = await startGatewayServer(g, { port: 0, logger: captureLogger().logger });
+    try {
+      for (const accept of ['application/json', 'application/graphql-response+json']) {
+        const res = await fetch(`${s.url}/graphql`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: accept, 'X-Auth-Token': DEMO_TOKEN },
+          body,
+        });
+        const text = await res.text();
+        expect(res.status, accept).toBe(200);
+        expect(JSON.parse(text)).toMatchObject({ data: null, errors: [{ message: 'Unexpected error.' }] });
+        expect(text).not.toContain('hunter2');
+        expect(text).not.toContain('/work');
+      }
+    } finally {
+      await s.shutdown();
+    }
+  });
+});
