@@ -39,10 +39,12 @@ return 0
 
 /**
  * Publishes a finished call. KEYS[1] lock, KEYS[2] result; ARGV[1] my id, ARGV[2] payload,
- * ARGV[3] how long waiters may still pick it up (ms). Releases the lock only if it is still mine.
+ * ARGV[3] how long waiters may still pick it up (ms). Releases the lock only if it is still mine,
+ * and wakes the waiters (subscribed to the lock key's channel).
  */
 export const LOCK_RELEASE = `
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('PUBLISH', KEYS[1], ARGV[1])
 return 1
 `;

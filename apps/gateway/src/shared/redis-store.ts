@@ -19,7 +19,11 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** @default 1000 */
   connectTimeoutMs?: number;
-  /** How often a waiter looks for the coalesced result. @default 10 */
+  /**
+   * How often a waiter looks for the coalesced result when it cannot listen for it; while
+   * subscribed (woken by the holder's PUBLISH) it looks every 5 × pollMs in case a message is lost.
+   * @default 10
+   */
   pollMs?: number;
   /** Told when the store becomes usable (connected, salt loaded) or stops being usable. */
   onStatus?: (up: boolean) => void;
@@ -51,6 +55,10 @@ export class RedisStore implements SharedStore {
   readonly #pollMs: number;
   readonly #opts: RedisStoreOptions;
   readonly #inflight = new Map<string, Promise<unknown>>();
+  /** A second connection, in subscriber mode: holders publish on the lock key when they finish. */
+  readonly #sub: Redis;
+  /** This replica's waiter per lock key (callers here join one promise, so there is one at most). */
+  readonly #wakers = new Map<string, () => void>();
   #hash: KeyHasher | undefined;
   #currentSalt: string | undefined;
   #up = false;
@@ -81,6 +89,9 @@ export class RedisStore implements SharedStore {
     this.redis.on('close', () => this.#setUp(false));
     // Without a listener ioredis prints every connection error; FallbackStore reports transitions.
     this.redis.on('error', () => {});
+    this.#sub = this.redis.duplicate({ enableAutoPipelining: false });
+    this.#sub.on('error', () => {});
+    this.#sub.on('message', (channel: string) => this.#wakers.get(channel)?.());
   }
 
   /** Connected and ready for commands. */
@@ -95,6 +106,7 @@ export class RedisStore implements SharedStore {
   async connect(timeoutMs = 2000): Promise<boolean> {
     if (this.#up) return true;
     if (this.redis.status === 'wait') this.redis.connect().catch(() => {});
+    if (this.#sub.status === 'wait') this.#sub.connect().catch(() => {});
     const started = Date.now();
     while (!this.#up && !this.#closed && Date.now() - started < timeoutMs) {
       // 'reconnecting': the first attempt failed (refused, say): no point waiting for the timeout.
@@ -171,25 +183,51 @@ export class RedisStore implements SharedStore {
     const resultKey = (id: string) => `${lock}:${id || '-'}`;
     const me = randomUUID();
     let waitFor = '';
-    for (;;) {
-      let state: number;
-      let value: string;
-      try {
-        [state, value] = await this.redis.dbssLockStep(lock, resultKey(waitFor), me, ttl, waitFor);
-      } catch (err) {
-        // Redis went away while we waited: make the call here rather than fail the request.
-        this.#opts.onError?.(err);
-        return fn();
+    let listening: boolean | undefined;
+    try {
+      for (;;) {
+        let state: number;
+        let value: string;
+        try {
+          [state, value] = await this.redis.dbssLockStep(lock, resultKey(waitFor), me, ttl, waitFor);
+        } catch (err) {
+          // Redis went away while we waited: make the call here rather than fail the request.
+          this.#opts.onError?.(err);
+          return fn();
+        }
+        if (state === 1) return this.#lead(lock, resultKey(me), me, ttl, fn);
+        if (state === 2) {
+          if (value.startsWith('E')) throw new CoalescedCallError();
+          return JSON.parse(value.slice(1)) as T;
+        }
+        // Another caller holds the lock; if it changed hands, wait for the new holder's result.
+        waitFor = value;
+        if (listening === undefined) {
+          // Subscribe, then look once more at once: a result published before we listened is not missed.
+          listening = await this.#sub.subscribe(lock).then(
+            () => true,
+            () => false,
+          );
+          continue;
+        }
+        await this.#wait(lock, listening ? this.#pollMs * 5 : this.#pollMs);
       }
-      if (state === 1) return this.#lead(lock, resultKey(me), me, ttl, fn);
-      if (state === 2) {
-        if (value.startsWith('E')) throw new CoalescedCallError();
-        return JSON.parse(value.slice(1)) as T;
-      }
-      // Another caller holds the lock; if it changed hands, wait for the new holder's result.
-      waitFor = value;
-      await sleep(this.#pollMs);
+    } finally {
+      if (listening) this.#sub.unsubscribe(lock).catch(() => {});
     }
+  }
+
+  /** Sleeps until the holder of `lock` publishes that it finished, or `ms` passes. */
+  #wait(lock: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(lock);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#wakers.set(lock, wake);
+    });
   }
 
   async #lead<T>(lock: string, resultKey: string, me: string, ttl: number, fn: () => Promise<T>): Promise<T> {
@@ -213,6 +251,7 @@ export class RedisStore implements SharedStore {
   async close(): Promise<void> {
     this.#closed = true;
     this.redis.disconnect();
+    this.#sub.disconnect();
     this.#setUp(false);
   }
 }

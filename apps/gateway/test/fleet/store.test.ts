@@ -190,6 +190,31 @@ describe('Redis store', () => {
     expect(takeovers).toBe(1);
   });
 
+  it('waiters are woken by the holder when it finishes, not by polling', async () => {
+    // Polling every 5 minutes: only the holder's PUBLISH can end the wait within the test's time.
+    const slowPoll = async () => {
+      const s = new RedisStore({ url: redis.url, keyPrefix: 'wake:', pollMs: 60_000 });
+      opened.push(s);
+      expect(await s.connect()).toBe(true);
+      return s;
+    };
+    const [a, b, c] = [await slowPoll(), await slowPoll(), await slowPoll()];
+    let calls = 0;
+    const fn = async () => {
+      calls++;
+      await sleep(300);
+      return 'woken';
+    };
+    const first = a.coalesce('k', 5000, fn);
+    await sleep(50);
+    expect(await Promise.all([first, b.coalesce('k', 5000, fn), c.coalesce('k', 5000, fn)])).toEqual([
+      'woken',
+      'woken',
+      'woken',
+    ]);
+    expect(calls).toBe(1);
+  });
+
   it('a long call keeps its lock: nobody takes over a live leader', async () => {
     const [a, b] = [await redisStore('renew:'), await redisStore('renew:')];
     let calls = 0;
