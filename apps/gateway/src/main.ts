@@ -3,7 +3,7 @@
 // The 1 GB heap limit in the line above is room, not a squeeze: under it V8 grows the heap by ~1.6x
 // of what is live instead of ~4x, so a loaded gateway stays near 135 MB instead of 200 (bench/gateway.mjs).
 import { isDbssError } from '@dbss-obs/core';
-import { DEMO_PROJECT_ID, DEMO_TOKEN, startEmulator } from '@dbss-obs/emulator';
+import { DEMO_PROJECT_ID, DEMO_REGION, DEMO_TOKEN, startEmulator } from '@dbss-obs/emulator';
 import { pino } from 'pino';
 import { gatewayConfigFromEnv } from './config.js';
 import { startGatewayServer } from './server.js';
@@ -28,6 +28,8 @@ async function main(): Promise<number> {
   if (emulator) {
     cfg.gateway.endpoint = emulator.url;
     cfg.gateway.iamEndpoint ??= emulator.url;
+    // The demo project is named after this region, so queries without projectId find it too.
+    cfg.gateway.region ??= DEMO_REGION;
     if (cfg.gateway.graphiql !== false) {
       cfg.gateway.graphiql = {
         headers: { 'X-Auth-Token': DEMO_TOKEN },
