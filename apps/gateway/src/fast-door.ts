@@ -5,7 +5,8 @@
 // onExecutionResult; Yoga's own result processor turns the result into the answer. Anything this
 // door does not take goes to Yoga's door, which answers exactly as Yoga does.
 import type { IncomingMessage } from 'node:http';
-import { processRegularResult } from 'graphql-yoga';
+import type { GraphQLError } from 'graphql';
+import { maskError, processRegularResult } from 'graphql-yoga';
 import type { ServerContext } from './context.js';
 import type { Gateway } from './yoga.js';
 
@@ -72,9 +73,10 @@ export function createFastDoor(gateway: Gateway): FastDoor {
       let result: Awaited<ReturnType<typeof yoga.getResultForParams>>;
       try {
         result = await yoga.getResultForParams({ params, request }, ctx);
-      } catch {
-        // Only an onParams hook throws here, before anything ran: Yoga's door answers the refusal.
-        return undefined;
+      } catch (err) {
+        // A hook refused the request (an onParams check): answered as Yoga's door answers it, with
+        // Yoga's mask function (a GraphQL error raised on purpose keeps its message and HTTP status).
+        result = { errors: [maskError(err, 'Unexpected error.', false) as GraphQLError] };
       }
       const response = await processRegularResult(
         result as Parameters<typeof processRegularResult>[0],

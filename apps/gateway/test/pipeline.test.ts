@@ -1,6 +1,6 @@
 // The one-pipeline rule: every GraphQL request, whichever door it comes in by, passes every plugin.
 import { DEMO_PROJECT_ID, DEMO_TOKEN, type Emulator, startEmulator } from '@dbss-obs/emulator';
-import type { Plugin } from 'graphql-yoga';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayContext, type GatewayServer, startGatewayServer } from '../src/index.js';
 import { captureLogger, QUERY } from './helpers.js';
@@ -156,6 +156,48 @@ describe("Yoga's masking at both doors", () => {
         expect(text).not.toContain('hunter2');
         expect(text).not.toContain('/work');
       }
+    } finally {
+      await s.shutdown();
+    }
+  });
+});
+
+describe('a refusal by a plugin', () => {
+  it('is answered the same at both doors (the buffered door does not hand it over, nothing runs twice)', async () => {
+    let executions = 0;
+    const refusing: Plugin = {
+      onParams({ request }) {
+        if (request.headers.get('x-refuse'))
+          throw createGraphQLError('refused by policy', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+      },
+      onExecute() {
+        executions++;
+      },
+    };
+    const cap2 = captureLogger();
+    const g = createGateway({ endpoint: emu.url, maxRetries: 0, plugins: [refusing], logger: cap2.logger });
+    const s = await startGatewayServer(g, { port: 0, logger: cap2.logger });
+    try {
+      const answers = [];
+      for (const accept of ['application/json', 'application/graphql-response+json']) {
+        const res = await fetch(`${s.url}/graphql`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: accept, 'X-Auth-Token': DEMO_TOKEN, 'X-Refuse': '1' },
+          body,
+        });
+        answers.push({ status: res.status, body: await res.json() });
+      }
+      expect(answers[0]).toEqual(answers[1]);
+      expect(answers[0]).toEqual({
+        status: 403,
+        body: { errors: [{ message: 'refused by policy', extensions: { code: 'FORBIDDEN' } }] },
+      });
+      expect(executions).toBe(0);
+      const via = cap2.lines
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.msg === 'request')
+        .map((l) => l.via);
+      expect(via).toEqual(['fast', 'yoga']);
     } finally {
       await s.shutdown();
     }
