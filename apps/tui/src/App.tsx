@@ -13,8 +13,11 @@ export type HeightSpec = { rows: number } | { percent: number };
 
 export interface AppProps extends PickerOptions {
   load: () => Promise<readonly ObsBucket[]>;
-  /** Buckets already fetched (--select-1 / --exit-0 fetch before drawing). */
-  buckets?: readonly ObsBucket[];
+  /**
+   * Buckets already fetched (--select-1 / --exit-0, or a fetch that finished while Ink loaded), handed
+   * over once when the picker starts: the first frame shows rows, and nothing keeps a second copy.
+   */
+  initialBuckets?: () => readonly ObsBucket[] | undefined;
   query?: string;
   noColor?: boolean;
   projectId?: string;
@@ -42,7 +45,7 @@ export function App(props: AppProps) {
   const rows = frameHeight(props.height, size.rows);
   const { state, dispatch } = usePickerState({
     load: props.load,
-    buckets: props.buckets,
+    initialBuckets: props.initialBuckets,
     query: props.query,
     height: rows - CHROME_LINES,
     describe: describeError,

@@ -214,16 +214,30 @@ export async function main(io: Io): Promise<number> {
   // The first fetch starts now, while Ink and React load. Handed out once and then forgotten, so the
   // fetched array (100,000 objects at most) is garbage as soon as the picker has made its rows.
   let first = prefetched ? undefined : load();
-  first?.catch(() => {}); // handled by the picker, which awaits it
+  let ready = prefetched;
+  // Settled while Ink loaded (the usual case): the picker starts with rows, without a loading frame.
+  first?.then(
+    (buckets) => {
+      ready = buckets;
+    },
+    () => {}, // the picker shows the error, from loadOnce
+  );
   const loadOnce = () => {
     const p = first ?? load();
     first = undefined;
     return p;
   };
+  const takeReady = () => {
+    const buckets = ready;
+    ready = undefined;
+    if (buckets) first = undefined;
+    return buckets;
+  };
+  prefetched = undefined;
   const { pick } = await import('./pick.js');
   const result = await pick({
     load: loadOnce,
-    buckets: prefetched,
+    initialBuckets: takeReady,
     query,
     noColor,
     projectId: projectId ?? client.projectId,

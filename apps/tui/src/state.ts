@@ -290,13 +290,16 @@ export function selected(s: PickerState): Item | undefined {
 export function usePickerState(
   opts: {
     load: () => Promise<readonly ObsBucket[]>;
-    buckets?: readonly ObsBucket[];
+    /** Buckets to start with instead of a first fetch; called once. */
+    initialBuckets?: () => readonly ObsBucket[] | undefined;
     query?: string;
     height: number;
     describe: (err: unknown) => PickerError;
   } & PickerOptions,
 ) {
-  const [state, dispatch] = useReducer(pickerReducer, opts, initialState);
+  const [state, dispatch] = useReducer(pickerReducer, opts, (o) =>
+    initialState({ ...o, buckets: o.initialBuckets?.() }),
+  );
   const { load, describe } = opts;
   useEffect(() => {
     if (!state.fetching || state.fetchId === 0) return;

@@ -24,6 +24,9 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 beforeAll(async () => {
   emu = await startEmulator();
+  // A session that lives as long as the suite: without it the tmux server exits whenever the last
+  // test session is killed, and the next test's new-session can race that shutdown.
+  tmux('new-session', '-d', '-s', 'keep', 'sleep 600');
 });
 afterAll(async () => {
   try {
