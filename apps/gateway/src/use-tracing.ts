@@ -35,7 +35,7 @@ export function useTracing(opts: TracingOptions): Plugin<GatewayContext> {
 
   const traced =
     (inner: ListBuckets): ListBuckets =>
-    async (call, ctx) => {
+    (call, ctx) => {
       const parent = getCurrentOtelContext(ctx);
       const span = tracer.startSpan(
         'DBSS ListAuditObsBuckets',
@@ -49,20 +49,26 @@ export function useTracing(opts: TracingOptions): Plugin<GatewayContext> {
         },
         parent,
       );
-      const headers: Record<string, string> = { ...call.headers };
+      const headers: Record<string, string> = call.headers ? { ...call.headers } : {};
       propagator.inject(trace.setSpan(parent, span), headers, defaultTextMapSetter);
-      try {
-        const outcome = await inner({ ...call, headers }, ctx);
-        if (outcome.meta.status !== undefined) span.setAttribute('http.response.status_code', outcome.meta.status);
-        if (outcome.meta.requestId) span.setAttribute('dbss.request_id', outcome.meta.requestId);
-        if (!outcome.ok) {
-          span.setAttribute('error.type', outcome.failure?.code ?? 'INTERNAL');
+      // No async wrapper: one promise fewer per call on the hot path.
+      return inner({ ...call, headers }, ctx).then(
+        (outcome) => {
+          if (outcome.meta.status !== undefined) span.setAttribute('http.response.status_code', outcome.meta.status);
+          if (outcome.meta.requestId) span.setAttribute('dbss.request_id', outcome.meta.requestId);
+          if (!outcome.ok) {
+            span.setAttribute('error.type', outcome.failure?.code ?? 'INTERNAL');
+            span.setStatus({ code: SpanStatusCode.ERROR });
+          }
+          span.end();
+          return outcome;
+        },
+        (err: unknown) => {
           span.setStatus({ code: SpanStatusCode.ERROR });
-        }
-        return outcome;
-      } finally {
-        span.end();
-      }
+          span.end();
+          throw err;
+        },
+      );
     };
 
   return {
