@@ -15,19 +15,15 @@ import {
   DEMO_TOKEN,
   DEMO_USER,
   EMPTY_PROJECT_ID,
-  type Emulator,
   FORBIDDEN_PROJECT_ID,
   generateBuckets,
   METADATA_PATHS,
   startEmulator,
 } from '../src/index.js';
+import { useEmulator } from '../src/testing.js';
 import { signedFetch } from './support/sign.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
+const emu = useEmulator({ beforeAll, afterAll });
 
 const list = (
   base: string,

@@ -1,20 +1,9 @@
 // Faults aimed at a route hit that route only, and wrap its own answer; every answer carries one request id.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEMO_PROJECT_ID,
-  DEMO_REGION,
-  DEMO_TOKEN,
-  type Emulator,
-  IAM_PATHS,
-  METADATA_PATHS,
-  startEmulator,
-} from '../src/index.js';
+import { DEMO_PROJECT_ID, DEMO_REGION, DEMO_TOKEN, IAM_PATHS, METADATA_PATHS } from '../src/index.js';
+import { useEmulator } from '../src/testing.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
+const emu = useEmulator({ beforeAll, afterAll });
 afterEach(() => emu.clearFaults());
 
 const auth = { 'X-Auth-Token': DEMO_TOKEN };

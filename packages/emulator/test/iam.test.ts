@@ -9,19 +9,15 @@ import {
   DEMO_TOKEN,
   DEMO_USER,
   EMPTY_PROJECT_ID,
-  type Emulator,
   FORBIDDEN_PROJECT_ID,
   IAM_PATHS,
   PROJECT_NAMES,
   startEmulator,
 } from '../src/index.js';
+import { useEmulator } from '../src/testing.js';
 import { signedFetch } from './support/sign.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
+const emu = useEmulator({ beforeAll, afterAll });
 
 interface Projects {
   projects: { id: string; name: string; domain_id: string; enabled: boolean }[];

@@ -1,12 +1,9 @@
 // The ECS metadata routes a credential chain reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PROJECT_ID, DEMO_REGION, type Emulator, METADATA_PATHS, startEmulator } from '../src/index.js';
+import { DEMO_PROJECT_ID, DEMO_REGION, METADATA_PATHS } from '../src/index.js';
+import { useEmulator } from '../src/testing.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
+const emu = useEmulator({ beforeAll, afterAll });
 
 describe('GET /openstack/latest/securitykey', () => {
   it('answers the documented shape: credential {access, secret, securitytoken, expires_at (RFC 3339)}', async () => {

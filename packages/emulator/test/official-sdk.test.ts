@@ -2,16 +2,8 @@
 // what an official-SDK user meets, driven the way a generated DbssClient drives HcClient.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEMO_AK,
-  DEMO_BUCKETS,
-  DEMO_PROJECT_ID,
-  DEMO_REGION,
-  DEMO_SK,
-  type Emulator,
-  METADATA_PATHS,
-  startEmulator,
-} from '../src/index.js';
+import { DEMO_AK, DEMO_BUCKETS, DEMO_PROJECT_ID, DEMO_REGION, DEMO_SK, METADATA_PATHS } from '../src/index.js';
+import { useEmulator } from '../src/testing.js';
 
 interface SdkCredentials {
   withAk(ak: string): SdkCredentials;
@@ -72,11 +64,7 @@ async function sdkError(p: Promise<unknown>): Promise<SdkError> {
   throw new Error('expected the SDK call to fail');
 }
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
+const emu = useEmulator({ beforeAll, afterAll });
 
 const aksk = (ak = DEMO_AK, sk = DEMO_SK) => new BasicCredentials().withAk(ak).withSk(sk);
 
