@@ -1,23 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DEMO_AK,
-  DEMO_PROJECT_ID,
-  DEMO_REGION,
-  DEMO_SK,
-  DEMO_TOKEN,
-  type Emulator,
-  startEmulator,
-} from '@dbss-obs/emulator';
+import { DEMO_AK, DEMO_PROJECT_ID, DEMO_REGION, DEMO_SK, DEMO_TOKEN } from '@dbss-obs/emulator';
+import { useEmulator } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/list-buckets.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
+const emu = useEmulator({ beforeAll, afterAll });
 const env = () => ({
   DBSS_ENDPOINT: emu.url,
   HUAWEICLOUD_AUTH_TOKEN: DEMO_TOKEN,

@@ -8,11 +8,11 @@ import {
   DEMO_TOKEN,
   DEMO_USER,
   EMPTY_PROJECT_ID,
-  type Emulator,
   FORBIDDEN_PROJECT_ID,
   startEmulator,
   tokenFingerprint,
 } from '@dbss-obs/emulator';
+import { useEmulator } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DBSS_REGIONS,
@@ -36,11 +36,7 @@ import {
   isDbssError,
 } from '../src/index.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
+const emu = useEmulator({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
 
 const fast = { baseDelayMs: 5, maxDelayMs: 20 };

@@ -8,10 +8,9 @@ import {
   DEMO_SK,
   DEMO_TOKEN,
   DEMO_USER,
-  type Emulator,
   IAM_PATHS,
-  startEmulator,
 } from '@dbss-obs/emulator';
+import { useEmulator } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type DbssAuth,
@@ -21,11 +20,7 @@ import {
   DbssValidationError,
 } from '../src/index.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
+const emu = useEmulator({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
 
 const iamCalls = () => emu.requests.filter((r) => r.route === 'iam');

@@ -1,5 +1,6 @@
 // The v2 surface other packages code against: withAuth, per-call headers, describe, resolveProjectId, error fields.
-import { DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, DEMO_TOKEN, type Emulator, startEmulator } from '@dbss-obs/emulator';
+import { DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, DEMO_TOKEN } from '@dbss-obs/emulator';
+import { useEmulator } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DbssAuthenticationError,
@@ -10,11 +11,7 @@ import {
   isDbssError,
 } from '../src/index.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
+const emu = useEmulator({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
 
 describe('withAuth', () => {

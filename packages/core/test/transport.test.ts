@@ -1,19 +1,12 @@
 // The HTTP layer: proxies (a real CONNECT proxy on port 0), NO_PROXY, and retries that sign afresh.
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import {
-  DEMO_AK,
-  DEMO_BUCKETS,
-  DEMO_PROJECT_ID,
-  DEMO_SK,
-  DEMO_TOKEN,
-  type Emulator,
-  startEmulator,
-} from '@dbss-obs/emulator';
+import { DEMO_AK, DEMO_BUCKETS, DEMO_PROJECT_ID, DEMO_SK, DEMO_TOKEN } from '@dbss-obs/emulator';
+import { useEmulator } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DbssAttempt, DbssClient, DbssConfigError, type FetchLike } from '../src/index.js';
 
-let emu: Emulator;
+const emu = useEmulator({ beforeAll, afterAll });
 let proxy: Server;
 let proxyUrl: string;
 /** `host:port` of every CONNECT the proxy tunnelled. */
@@ -21,7 +14,6 @@ const tunnels: string[] = [];
 const sockets = new Set<Socket>();
 
 beforeAll(async () => {
-  emu = await startEmulator();
   proxy = createServer((_req, res) => {
     res.writeHead(405).end('this proxy only tunnels');
   });
@@ -50,7 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of sockets) s.destroy();
   await new Promise((r) => proxy.close(r));
-  await emu.close();
 });
 beforeEach(() => {
   emu.reset();
