@@ -3,17 +3,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { DEMO_PROJECT_ID, DEMO_TOKEN, type Emulator, startEmulator } from '@dbss-obs/emulator';
+import { DEMO_PROJECT_ID, DEMO_TOKEN } from '@dbss-obs/emulator';
+import { useEmulator } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = join(import.meta.dirname, '../dist/main.js');
 
-let emu: Emulator;
+const emu = useEmulator({ beforeAll, afterAll });
 let child: ChildProcess;
 let port: number;
 
 beforeAll(async () => {
-  emu = await startEmulator();
   // NODE_ENV=development: Yoga would put the original error (and its stack) in answers if masking followed it.
   child = spawn(process.execPath, [BIN], {
     env: {
@@ -41,7 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
-  await emu.close();
 });
 
 interface RawAnswer {

@@ -1,11 +1,12 @@
 // The one-pipeline rule: every GraphQL request, whichever door it comes in by, passes every plugin.
-import { DEMO_PROJECT_ID, DEMO_TOKEN, type Emulator, startEmulator } from '@dbss-obs/emulator';
+import { DEMO_PROJECT_ID, DEMO_TOKEN } from '@dbss-obs/emulator';
+import { useEmulator } from '@dbss-obs/emulator/testing';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayContext, type GatewayServer, startGatewayServer } from '../src/index.js';
 import { captureLogger, QUERY } from './helpers.js';
 
-let emu: Emulator;
+const emu = useEmulator({ beforeAll, afterAll });
 let server: GatewayServer;
 let gateway: ReturnType<typeof createGateway>;
 const cap = captureLogger();
@@ -19,13 +20,11 @@ const counting: Plugin = {
 };
 
 beforeAll(async () => {
-  emu = await startEmulator();
   gateway = createGateway({ endpoint: emu.url, maxRetries: 0, logger: cap.logger, plugins: [counting] });
   server = await startGatewayServer(gateway, { port: 0, logger: cap.logger });
 });
 afterAll(async () => {
   await server.shutdown();
-  await emu.close();
 });
 
 const body = JSON.stringify({ query: QUERY, variables: { projectId: DEMO_PROJECT_ID } });

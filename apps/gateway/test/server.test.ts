@@ -1,15 +1,12 @@
 // The real server on port 0 against the emulator: forwarding, coalescing, operations, drain, secrets.
-import { DEMO_PROJECT_ID, DEMO_TOKEN, type Emulator, startEmulator, tokenFingerprint } from '@dbss-obs/emulator';
+import { DEMO_PROJECT_ID, DEMO_TOKEN, tokenFingerprint } from '@dbss-obs/emulator';
+import { useEmulator } from '@dbss-obs/emulator/testing';
 import { serverAudits } from 'graphql-http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayServer, startGatewayServer } from '../src/index.js';
 import { captureLogger, gql, QUERY } from './helpers.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await startEmulator();
-});
-afterAll(() => emu.close());
+const emu = useEmulator({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
 
 let servers: GatewayServer[] = [];

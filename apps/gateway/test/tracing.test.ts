@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { DEMO_PROJECT_ID, DEMO_TOKEN, type Emulator, startEmulator } from '@dbss-obs/emulator';
+import { DEMO_PROJECT_ID, DEMO_TOKEN } from '@dbss-obs/emulator';
+import { useEmulator } from '@dbss-obs/emulator/testing';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -22,18 +23,16 @@ const PARENT_ID = 'b7ad6b7169203331';
 const TRACEPARENT = `00-${TRACE_ID}-${PARENT_ID}-01`;
 const W3C = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 
-let emu: Emulator;
+const emu = useEmulator({ beforeAll, afterAll });
 let server: GatewayServer;
 const exporter = new InMemorySpanExporter();
 beforeAll(async () => {
-  emu = await startEmulator();
   const tracing = createTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const gateway = createGateway({ endpoint: emu.url, maxRetries: 0, tracing, logger: captureLogger().logger });
   server = await startGatewayServer(gateway, { port: 0, logger: captureLogger().logger });
 });
 afterAll(async () => {
   await server.shutdown();
-  await emu.close();
 });
 beforeEach(() => {
   exporter.reset();

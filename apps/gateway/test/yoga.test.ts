@@ -8,21 +8,19 @@ import {
   DEMO_TOKEN,
   type Emulator,
   FORBIDDEN_PROJECT_ID,
-  startEmulator,
   tokenFingerprint,
 } from '@dbss-obs/emulator';
+import { useEmulator } from '@dbss-obs/emulator/testing';
 import { buildSchema, type GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, toGraphQLError, typeDefs } from '../src/index.js';
 import { gql } from './helpers.js';
 
-let emu: Emulator;
+const emu = useEmulator({ beforeAll, afterAll });
 let gateway: ReturnType<typeof createGateway>;
 beforeAll(async () => {
-  emu = await startEmulator();
   gateway = createGateway({ endpoint: emu.url, timeoutMs: 300, maxRetries: 0 });
 });
-afterAll(() => emu.close());
 beforeEach(() => emu.reset());
 
 const call = (
