@@ -75,8 +75,8 @@ interface CallState {
   opts: SendOptions;
   attempt: number;
   started: number;
-  /** This attempt's timer. */
-  timeout: AbortSignal | undefined;
+  /** Set when this attempt's timer fired (the adapter aborted the request and its body). */
+  timedOut: boolean;
   /** X-Request-Id of this attempt, once its headers arrived. */
   requestId: string | undefined;
   /** The typed error of the latest attempt. */
@@ -156,35 +156,62 @@ class RequestHeaders {
 type Adapter = (input: string, init: DbssFetchOptions) => Promise<BufferedResponse>;
 
 function undiciAdapter(dispatcher: Dispatcher): Adapter {
-  return async (input, init) => {
-    const res = await undiciRequest(input, {
-      method: init.method as Dispatcher.HttpMethod,
-      headers: (init.headers as unknown as RequestHeaders).record,
-      body: init.body as string | undefined,
-      signal: init.signal ?? undefined,
-      dispatcher,
+  return (input, init) =>
+    withAttemptTimer(init.dbss, async (signal) => {
+      const res = await undiciRequest(input, {
+        method: init.method as Dispatcher.HttpMethod,
+        headers: (init.headers as unknown as RequestHeaders).record,
+        body: init.body as string | undefined,
+        signal,
+        dispatcher,
+      });
+      const rid = res.headers['x-request-id'];
+      init.dbss.requestId = Array.isArray(rid) ? rid[0] : rid;
+      const text = await res.body.text();
+      return new BufferedResponse(res.statusCode, recordReader(res.headers), text);
     });
-    const state = init.dbss;
-    const rid = res.headers['x-request-id'];
-    state.requestId = Array.isArray(rid) ? rid[0] : rid;
-    const text = await res.body.text();
-    return new BufferedResponse(res.statusCode, recordReader(res.headers), text);
-  };
 }
 
 function fetchAdapter(fetchImpl: FetchLike): Adapter {
-  return async (input, init) => {
-    const res = await fetchImpl(input, {
-      method: init.method,
-      headers: (init.headers as unknown as RequestHeaders).record,
-      body: init.body as string | undefined,
-      signal: init.signal ?? null,
-      redirect: 'manual',
+  return (input, init) =>
+    withAttemptTimer(init.dbss, async (signal) => {
+      const res = await fetchImpl(input, {
+        method: init.method,
+        headers: (init.headers as unknown as RequestHeaders).record,
+        body: init.body as string | undefined,
+        signal,
+        redirect: 'manual',
+      });
+      init.dbss.requestId = res.headers.get('x-request-id') ?? undefined;
+      const text = await res.text();
+      return new BufferedResponse(res.status, res.headers, text);
     });
-    init.dbss.requestId = res.headers.get('x-request-id') ?? undefined;
-    const text = await res.text();
-    return new BufferedResponse(res.status, res.headers, text);
-  };
+}
+
+/**
+ * Runs one attempt (headers and the whole body) under its own timer and the caller's signal. The timer
+ * is a plain setTimeout cleared the moment the attempt settles, and the caller's signal gets a listener
+ * only for that long: `AbortSignal.timeout()` would keep the signal, its listeners and everything they
+ * hold (the request, the ofetch context) alive for the full timeout after every call.
+ */
+async function withAttemptTimer<T>(state: CallState, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const { signal: caller, timeoutMs } = state.opts;
+  const timer = setTimeout(() => {
+    state.timedOut = true;
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, timeoutMs);
+  const onAbort = caller ? () => controller.abort(caller.reason) : undefined;
+  if (caller && onAbort) {
+    if (caller.aborted) onAbort();
+    else caller.addEventListener('abort', onAbort, { once: true });
+  }
+  try {
+    return await run(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    if (caller && onAbort) caller.removeEventListener('abort', onAbort);
+  }
 }
 
 /** A keep-alive undici dispatcher; through undici's proxy agent when a proxy is configured. */
@@ -237,6 +264,7 @@ export function createTransport(options: TransportOptions): Transport {
       state.attempt++;
       state.requestId = undefined;
       state.error = undefined;
+      state.timedOut = false;
       // A caller abort during a back-off: do not send the next attempt.
       if (opts.signal?.aborted) throw new DbssAbortError({ cause: opts.signal.reason });
       // Credentials per attempt: a signature carries its time, a token may have been renewed.
@@ -246,10 +274,9 @@ export function createTransport(options: TransportOptions): Transport {
         if (pending) await pending;
       }
       ctx.options.headers = new RequestHeaders(req.headers) as unknown as Headers;
-      // One timer per attempt, covering the body (adapters read it before resolving). ofetch's own
-      // `timeout` is not used: it is skipped when a signal is given and cleared once headers arrive.
-      state.timeout = AbortSignal.timeout(opts.timeoutMs);
-      ctx.options.signal = opts.signal ? AbortSignal.any([opts.signal, state.timeout]) : state.timeout;
+      // The attempt's timer (and the caller's signal) are the adapters' (withAttemptTimer): it covers the
+      // body, which they read before resolving. ofetch's own `timeout` is not used: it is cleared once
+      // headers arrive.
       state.started = opts.onAttempt ? performance.now() : 0;
     },
     onRequestError(ctx) {
@@ -261,7 +288,7 @@ export function createTransport(options: TransportOptions): Transport {
         err = new DbssAbortError({ cause: opts.signal.reason });
         // The caller gave up: never retried.
         ctx.options.retry = false;
-      } else if (state.timeout?.aborted) {
+      } else if (state.timedOut) {
         err = new DbssTimeoutError(opts.timeoutMs, { requestId: state.requestId });
       } else {
         err = new DbssConnectionError(`Could not reach ${state.req.url.origin}: ${describeCause(cause)}`, {
@@ -301,7 +328,7 @@ export function createTransport(options: TransportOptions): Transport {
         opts,
         attempt: 0,
         started: 0,
-        timeout: undefined,
+        timedOut: false,
         requestId: undefined,
         error: undefined,
         delayMs: 0,
