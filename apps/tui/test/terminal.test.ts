@@ -3,27 +3,20 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DEMO_BUCKETS,
-  DEMO_PROJECT_ID,
-  DEMO_TOKEN,
-  EMPTY_PROJECT_ID,
-  type Emulator,
-  startEmulator,
-} from '@dbss-obs/emulator';
+import { DEMO_BUCKETS, DEMO_PROJECT_ID, DEMO_TOKEN, EMPTY_PROJECT_ID, startEmulator } from '@dbss-obs/emulator';
+import { useEmulator } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const BIN = join(import.meta.dirname, '../dist/obs-pick.js');
 const SOCKET = `obs-pick-test-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'obs-pick-'));
-let emu: Emulator;
+const emu = useEmulator({ beforeAll, afterAll });
 let n = 0;
 
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 beforeAll(async () => {
-  emu = await startEmulator();
   // A session that lives as long as the suite: without it the tmux server exits whenever the last
   // test session is killed, and the next test's new-session can race that shutdown.
   tmux('new-session', '-d', '-s', 'keep', 'sleep 600');
@@ -34,7 +27,6 @@ afterAll(async () => {
   } catch {
     // no server left
   }
-  await emu.close();
 });
 beforeEach(() => emu.reset());
 
