@@ -427,13 +427,15 @@ export function parseObsList(text: string, status: number, requestId?: string): 
   const list = (body as { obs_list?: unknown }).obs_list;
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw invalid('an obs_list that is not an array');
-  const out: ObsBucket[] = new Array(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const item = list[i] as { bucket_name?: unknown; location?: unknown } | null;
+  // Mapped in place: the parsed array becomes the answer (no second array of 100k slots for a large list),
+  // and each raw item is garbage as soon as its bucket replaces it.
+  const out = list as unknown[];
+  for (let i = 0; i < out.length; i++) {
+    const item = out[i] as { bucket_name?: unknown; location?: unknown } | null;
     if (!item || typeof item.bucket_name !== 'string' || typeof item.location !== 'string') {
       throw invalid(`obs_list[${i}] without a string bucket_name and location`);
     }
-    out[i] = { bucketName: item.bucket_name, location: item.location };
+    out[i] = { bucketName: item.bucket_name, location: item.location } satisfies ObsBucket;
   }
-  return out;
+  return out as ObsBucket[];
 }
