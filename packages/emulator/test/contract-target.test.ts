@@ -1,6 +1,6 @@
 // How the contract suite picks its target from the environment (the suite itself is in test/contract/).
 import { describe, expect, it } from 'vitest';
-import { chooseTarget, openTarget } from './contract/target.js';
+import { chooseTarget, type OpenableTarget, openTarget } from './contract/target.js';
 
 const cloudEnv = {
   DBSS_CONTRACT_TARGET: 'cloud',
@@ -24,14 +24,14 @@ describe('contract target', () => {
     expect(reason).toMatch(/set HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID \(/);
   });
 
-  it('an unknown target value is named, not guessed', () => {
-    expect(chooseTarget({ DBSS_CONTRACT_TARGET: 'staging' })).toMatchObject({ kind: 'skip' });
+  it('an unknown target value is named, not guessed, and fails the suite instead of skipping it', () => {
+    expect(chooseTarget({ DBSS_CONTRACT_TARGET: 'staging' })).toMatchObject({ kind: 'invalid' });
   });
 
   it('cloud derives DBSS and IAM endpoints from the region, or takes the overrides', async () => {
     const c = chooseTarget(cloudEnv);
     expect(c.kind).toBe('cloud');
-    const t = await openTarget(c as Exclude<typeof c, { kind: 'skip' }>);
+    const t = await openTarget(c as OpenableTarget);
     expect(t).toMatchObject({
       endpoint: 'https://dbss.cn-north-4.myhuaweicloud.com',
       iamEndpoint: 'https://iam.cn-north-4.myhuaweicloud.com',
@@ -45,7 +45,7 @@ describe('contract target', () => {
       HUAWEICLOUD_SDK_IAM_ENDPOINT: 'http://127.0.0.1:9',
       HUAWEICLOUD_SDK_SECURITY_TOKEN: 'st',
     });
-    const u = await openTarget(o as Exclude<typeof o, { kind: 'skip' }>);
+    const u = await openTarget(o as OpenableTarget);
     expect(u.endpoint).toBe('http://127.0.0.1:9');
     expect(u.temporaryKey).toEqual({ ak: 'AK', sk: 'SK', securityToken: 'st' });
   });

@@ -3,10 +3,16 @@
 // DBSS_CONTRACT_TARGET=cloud with real credentials): status, body shape, error codes, request id.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SigningKey, signedFetch } from '../support/sign.js';
-import { type ContractTarget, chooseTarget, openTarget } from './target.js';
+import { type ContractTarget, chooseTarget, type OpenableTarget, openTarget } from './target.js';
 
 const choice = chooseTarget(process.env);
 if (choice.kind === 'skip') process.stderr.write(`${choice.reason}\n`);
+// A misspelt target must not pass as a skipped suite.
+if (choice.kind === 'invalid') {
+  it('DBSS_CONTRACT_TARGET names a target', () => {
+    throw new Error(choice.reason);
+  });
+}
 
 /** Huawei's request ids are 32 hex characters. */
 const REQUEST_ID = /^[0-9a-f]{32}$/;
@@ -54,9 +60,9 @@ async function expectError(res: Response, status: number, codes: string[]): Prom
   return body;
 }
 
-describe.skipIf(choice.kind === 'skip')(`DBSS contract (${choice.kind})`, () => {
+describe.skipIf(choice.kind === 'skip' || choice.kind === 'invalid')(`DBSS contract (${choice.kind})`, () => {
   beforeAll(async () => {
-    t = await openTarget(choice as Exclude<typeof choice, { kind: 'skip' }>);
+    t = await openTarget(choice as OpenableTarget);
   });
   afterAll(() => t?.close());
 

@@ -43,13 +43,15 @@ export type TargetChoice =
   | { kind: 'emulator' }
   | { kind: 'cloud'; env: NodeJS.ProcessEnv }
   /** Cloud was asked for but is not configured: `reason` is the one line to print. */
-  | { kind: 'skip'; reason: string };
+  | { kind: 'skip'; reason: string }
+  /** DBSS_CONTRACT_TARGET names no target (a typo): the suite fails with `reason` rather than skip. */
+  | { kind: 'invalid'; reason: string };
 
 export function chooseTarget(env: NodeJS.ProcessEnv): TargetChoice {
   const wanted = env.DBSS_CONTRACT_TARGET ?? 'emulator';
   if (wanted === 'emulator') return { kind: 'emulator' };
   if (wanted !== 'cloud') {
-    return { kind: 'skip', reason: `DBSS_CONTRACT_TARGET must be "emulator" or "cloud" (got "${wanted}")` };
+    return { kind: 'invalid', reason: `DBSS_CONTRACT_TARGET must be "emulator" or "cloud" (got "${wanted}")` };
   }
   const missing = REQUIRED.filter((name) => !env[name]);
   if (missing.length > 0) {
@@ -61,7 +63,10 @@ export function chooseTarget(env: NodeJS.ProcessEnv): TargetChoice {
   return { kind: 'cloud', env };
 }
 
-export async function openTarget(choice: Exclude<TargetChoice, { kind: 'skip' }>): Promise<ContractTarget> {
+/** A target the suite can open. */
+export type OpenableTarget = Exclude<TargetChoice, { kind: 'skip' | 'invalid' }>;
+
+export async function openTarget(choice: OpenableTarget): Promise<ContractTarget> {
   if (choice.kind === 'emulator') {
     const emu = await startEmulator();
     const t = emu.issueTemporaryCredential();
