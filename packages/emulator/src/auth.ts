@@ -31,14 +31,27 @@ export interface AuthSettings {
   clockSkewMs: number;
 }
 
-export function authenticate(req: IncomingMessage, body: Buffer, s: AuthSettings): AuthResult {
+/** The credential that decides for a request (the rules above): the one place this is chosen. */
+export type DecidingCredential =
+  | { kind: 'signature'; authorization: string }
+  | { kind: 'token'; token: string }
+  | { kind: 'none' };
+
+export function decidingCredential(req: IncomingMessage): DecidingCredential {
   const authorization = req.headers.authorization;
   const token = req.headers['x-auth-token'];
   if (authorization !== undefined && (SIGNED_AUTHORIZATION.test(authorization) || typeof token !== 'string')) {
-    return verifySigned(req, body, authorization, s);
+    return { kind: 'signature', authorization };
   }
-  if (typeof token === 'string') {
-    const principal = s.store.token(token);
+  if (typeof token === 'string') return { kind: 'token', token };
+  return { kind: 'none' };
+}
+
+export function authenticate(req: IncomingMessage, body: Buffer, s: AuthSettings): AuthResult {
+  const credential = decidingCredential(req);
+  if (credential.kind === 'signature') return verifySigned(req, body, credential.authorization, s);
+  if (credential.kind === 'token') {
+    const principal = s.store.token(credential.token);
     return principal ? { ok: true, principal, via: 'token' } : { ok: false, kind: 'token' };
   }
   return { ok: false, kind: 'token' };

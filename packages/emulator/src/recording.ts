@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { RouteName } from './answer.js';
-import { parseAuthorization, SIGNED_AUTHORIZATION } from './verify.js';
+import { decidingCredential } from './auth.js';
+import { parseAuthorization } from './verify.js';
 
 export interface RecordedRequest {
   seq: number;
@@ -30,14 +31,13 @@ const REDACT = new Set(['authorization', 'x-auth-token', 'x-security-token', 'x-
 
 /** How a request authenticated, as the auth rules read it: a signature decides over a token. */
 export function describeAuth(req: IncomingMessage, isTemporary: (ak: string) => boolean): RecordedRequest['auth'] {
-  const token = req.headers['x-auth-token'];
-  const authorization = req.headers.authorization;
-  if (authorization !== undefined && (SIGNED_AUTHORIZATION.test(authorization) || typeof token !== 'string')) {
-    const ak = parseAuthorization(authorization)?.ak;
+  const credential = decidingCredential(req);
+  if (credential.kind === 'signature') {
+    const ak = parseAuthorization(credential.authorization)?.ak;
     if (ak === undefined) return { type: 'aksk' };
     return isTemporary(ak) ? { type: 'aksk', ak, temporary: true } : { type: 'aksk', ak };
   }
-  if (typeof token === 'string') return { type: 'token', tokenFingerprint: tokenFingerprint(token) };
+  if (credential.kind === 'token') return { type: 'token', tokenFingerprint: tokenFingerprint(credential.token) };
   return { type: 'none' };
 }
 
