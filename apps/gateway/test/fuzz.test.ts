@@ -1,47 +1,27 @@
 // Hostile requests against the real bin over raw sockets: the gateway never answers 5xx of its own,
 // and no answer carries a stack trace or a file path.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { DEMO_PROJECT_ID, DEMO_TOKEN } from '@dbss-obs/emulator';
 import { useEmulator } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const BIN = join(import.meta.dirname, '../dist/main.js');
+import { type GatewayProcess, startGateway } from '../../../scripts/cluster.mjs';
 
 const emu = useEmulator({ beforeAll, afterAll });
-let child: ChildProcess;
+let gateway: GatewayProcess;
 let port: number;
 
 beforeAll(async () => {
   // NODE_ENV=development: Yoga would put the original error (and its stack) in answers if masking followed it.
-  child = spawn(process.execPath, [BIN], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      DBSS_ENDPOINT: emu.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'development',
-      DBSS_MAX_RETRIES: '0',
-      DBSS_TIMEOUT_MS: '500',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  gateway = await startGateway({
+    DBSS_ENDPOINT: emu.url,
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'development',
+    DBSS_MAX_RETRIES: '0',
+    DBSS_TIMEOUT_MS: '500',
   });
-  let stderr = '';
-  child.stderr?.on('data', (d) => {
-    stderr += d;
-  });
-  for (let i = 0; i < 200 && !port; i++) {
-    const m = /listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
-    if (m) port = Number(m[1]);
-    else await new Promise((r) => setTimeout(r, 50));
-  }
-  if (!port) throw new Error(`the bin did not start: ${stderr}`);
+  port = Number(new URL(gateway.url).port);
 });
-afterAll(async () => {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-});
+afterAll(() => gateway?.stop());
 
 interface RawAnswer {
   status: number;

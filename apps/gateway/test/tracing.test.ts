@@ -1,14 +1,13 @@
 // Tracing: the caller's W3C traceparent is continued, spans cover the operation and the DBSS call,
 // DBSS receives traceparent; spans are exported with OTLP only when an endpoint is configured.
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { DEMO_PROJECT_ID, DEMO_TOKEN } from '@dbss-obs/emulator';
 import { useEmulator } from '@dbss-obs/emulator/testing';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type GatewayProcess, startGateway } from '../../../scripts/cluster.mjs';
 import {
   createGateway,
   createTracerProvider,
@@ -135,28 +134,16 @@ describe('OTLP export', () => {
     });
     await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
     const collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
-    const child = spawn(process.execPath, [join(import.meta.dirname, '../dist/main.js')], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        DBSS_ENDPOINT: emu.url,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
-        OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (d) => {
-      stderr += d;
-    });
+    let gateway: GatewayProcess | undefined;
     try {
-      let url: string | undefined;
-      for (let i = 0; i < 200 && !url; i++) {
-        url = /listening on (\S+)/.exec(stderr)?.[1];
-        if (!url) await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(url, stderr).toBeDefined();
-      const res = await fetch(url as string, {
+      gateway = await startGateway({
+        DBSS_ENDPOINT: emu.url,
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'development',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
+      });
+      const { child } = gateway;
+      const res = await fetch(gateway.graphql, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'X-Auth-Token': DEMO_TOKEN, traceparent: TRACEPARENT },
         body: JSON.stringify({ query: QUERY, variables: { projectId: DEMO_PROJECT_ID } }),
@@ -171,7 +158,7 @@ describe('OTLP export', () => {
       expect(exported).toContain('dbss-obs-gateway');
       expect(exported).not.toContain(DEMO_TOKEN);
     } finally {
-      child.kill();
+      await gateway?.stop();
       await new Promise((r) => collector.close(r));
     }
   });
