@@ -1,6 +1,14 @@
 // DbssClient: one options object, one call, errors as data. HTTP, retries and error classes live in
 // internal/transport.ts; credentials in credentials.ts and internal/auth/.
-import { configFromEnv, type DbssProxyOptions, ENV_LABELS, type Env, proxyFromEnv, resolveConfig } from './config.js';
+import {
+  configFromEnv,
+  type DbssProxyOptions,
+  ENV_LABELS,
+  type Env,
+  proxyFromEnv,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.js';
 import type { DbssAuth, DbssCredentialSource } from './credentials.js';
 import {
   DbssAbortError,
@@ -127,6 +135,8 @@ interface Shared {
 
 const SHARED = Symbol('dbss-obs.shared');
 type InternalOptions = DbssClientOptions & { [SHARED]?: Shared };
+/** Handed from `withAuth` to the constructor it calls (synchronously): the child's resolved config. */
+let resolvedChild: ResolvedConfig | undefined;
 
 export class DbssClient {
   readonly region: DbssRegion | undefined;
@@ -145,9 +155,13 @@ export class DbssClient {
   #credentialSource: DbssCredentialSource = 'options';
   #projectIdSource: DbssClientDescription['projectIdSource'];
   #discovered: string | undefined;
+  /** For `withAuth(token)` children: this client's options resolved with a token, and the options they keep. */
+  #tokenChild: { config: ResolvedConfig; options: InternalOptions } | undefined;
 
   constructor(options: DbssClientOptions) {
-    const cfg = resolveConfig(options ?? ({} as DbssClientOptions));
+    const pending = resolvedChild;
+    resolvedChild = undefined;
+    const cfg = pending ?? resolveConfig(options ?? ({} as DbssClientOptions));
     this.#options = options;
     this.region = cfg.region;
     this.endpoint = cfg.baseUrl.href;
@@ -219,7 +233,20 @@ export class DbssClient {
    * retry policy: cheap enough to make per request (the gateway does, per caller token).
    */
   withAuth(auth: DbssAuth): DbssClient {
-    const child = new DbssClient({ ...this.#options, auth, [SHARED]: this.#shared } as InternalOptions);
+    let child: DbssClient;
+    if (auth?.type === 'token' && typeof auth.token === 'string' && auth.token.trim() !== '') {
+      // Region, endpoints and limits resolve the same for every token: checked once, not per child (the
+      // gateway makes one per request). The child keeps options whose auth is never read (its config
+      // has its own); its own withAuth replaces the auth anyway.
+      if (!this.#tokenChild) {
+        const options: InternalOptions = { ...this.#options, [SHARED]: this.#shared };
+        this.#tokenChild = { config: resolveConfig({ ...options, auth: { type: 'token', token: 'unused' } }), options };
+      }
+      resolvedChild = { ...this.#tokenChild.config, auth };
+      child = new DbssClient(this.#tokenChild.options);
+    } else {
+      child = new DbssClient({ ...this.#options, auth, [SHARED]: this.#shared } as InternalOptions);
+    }
     child.#projectIdSource = this.#projectIdSource;
     return child;
   }
