@@ -2,11 +2,11 @@
 // and no answer carries a stack trace or a file path.
 import { connect } from 'node:net';
 import { DEMO_PROJECT_ID, DEMO_TOKEN } from '@dbss-obs/emulator';
-import { useEmulator } from '@dbss-obs/emulator/testing';
+import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayProcess, startGateway } from '../../../scripts/cluster.mjs';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 let gateway: GatewayProcess;
 let port: number;
 

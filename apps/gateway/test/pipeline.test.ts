@@ -1,12 +1,12 @@
 // The one-pipeline rule: every GraphQL request, whichever door it comes in by, passes every plugin.
 import { DEMO_PROJECT_ID, DEMO_TOKEN } from '@dbss-obs/emulator';
-import { useEmulator } from '@dbss-obs/emulator/testing';
+import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayContext, type GatewayServer, startGatewayServer } from '../src/index.js';
 import { captureLogger, QUERY } from './helpers.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 let server: GatewayServer;
 let gateway: ReturnType<typeof createGateway>;
 const cap = captureLogger();

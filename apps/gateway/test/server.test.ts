@@ -1,12 +1,12 @@
 // The real server on port 0 against the emulator: forwarding, coalescing, operations, drain, secrets.
 import { DEMO_PROJECT_ID, DEMO_TOKEN, tokenFingerprint } from '@dbss-obs/emulator';
-import { useEmulator } from '@dbss-obs/emulator/testing';
+import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { serverAudits } from 'graphql-http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayServer, startGatewayServer } from '../src/index.js';
 import { captureLogger, gql, QUERY } from './helpers.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
 
 let servers: GatewayServer[] = [];

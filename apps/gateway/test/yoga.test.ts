@@ -10,13 +10,13 @@ import {
   FORBIDDEN_PROJECT_ID,
   tokenFingerprint,
 } from '@dbss-obs/emulator';
-import { useEmulator } from '@dbss-obs/emulator/testing';
+import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { buildSchema, type GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, toGraphQLError, typeDefs } from '../src/index.js';
 import { gql } from './helpers.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 let gateway: ReturnType<typeof createGateway>;
 beforeAll(async () => {
   gateway = createGateway({ endpoint: emu.url, timeoutMs: 300, maxRetries: 0 });

@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_AK, DEMO_PROJECT_ID, DEMO_REGION, DEMO_SK, DEMO_TOKEN } from '@dbss-obs/emulator';
-import { useEmulator } from '@dbss-obs/emulator/testing';
+import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/list-buckets.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 const env = () => ({
   DBSS_ENDPOINT: emu.url,
   HUAWEICLOUD_AUTH_TOKEN: DEMO_TOKEN,

@@ -12,7 +12,7 @@ import {
   startEmulator,
   tokenFingerprint,
 } from '@dbss-obs/emulator';
-import { useEmulator } from '@dbss-obs/emulator/testing';
+import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DBSS_REGIONS,
@@ -36,7 +36,7 @@ import {
   isDbssError,
 } from '../src/index.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
 
 const fast = { baseDelayMs: 5, maxDelayMs: 20 };

@@ -10,7 +10,7 @@ import {
   DEMO_USER,
   IAM_PATHS,
 } from '@dbss-obs/emulator';
-import { useEmulator } from '@dbss-obs/emulator/testing';
+import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type DbssAuth,
@@ -20,7 +20,7 @@ import {
   DbssValidationError,
 } from '../src/index.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
 
 const iamCalls = () => emu.requests.filter((r) => r.route === 'iam');

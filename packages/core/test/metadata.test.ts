@@ -1,11 +1,11 @@
 // ECS metadata credentials against the emulator's metadata route (never 169.254.169.254): used, signed
 // with their security token, cached, renewed 5 minutes before expiry with one renewal for all callers.
 import { DEMO_BUCKETS, DEMO_PROJECT_ID, type Emulator, METADATA_PATHS, startEmulator } from '@dbss-obs/emulator';
-import { useEmulator } from '@dbss-obs/emulator/testing';
+import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DbssAuthenticationError, DbssClient, DbssResponseError, type FetchLike } from '../src/index.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
 
 const env = (url: string) => ({

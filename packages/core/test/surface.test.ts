@@ -1,6 +1,6 @@
 // The v2 surface other packages code against: withAuth, per-call headers, describe, resolveProjectId, error fields.
 import { DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, DEMO_TOKEN } from '@dbss-obs/emulator';
-import { useEmulator } from '@dbss-obs/emulator/testing';
+import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DbssAuthenticationError,
@@ -11,7 +11,7 @@ import {
   isDbssError,
 } from '../src/index.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
 
 describe('withAuth', () => {

@@ -2,11 +2,11 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { DEMO_AK, DEMO_BUCKETS, DEMO_PROJECT_ID, DEMO_SK, DEMO_TOKEN } from '@dbss-obs/emulator';
-import { useEmulator } from '@dbss-obs/emulator/testing';
+import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DbssAttempt, DbssClient, DbssConfigError, type FetchLike } from '../src/index.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 let proxy: Server;
 let proxyUrl: string;
 /** `host:port` of every CONNECT the proxy tunnelled. */

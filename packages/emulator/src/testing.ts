@@ -14,11 +14,11 @@ export interface FileHooks {
  *
  * ```ts
  * import { beforeAll, afterAll } from 'vitest';
- * const emu = useEmulator({ beforeAll, afterAll });
+ * const emu = emulatorForFile({ beforeAll, afterAll });
  * it('lists', async () => { await fetch(emu.url + '/…'); });
  * ```
  */
-export function useEmulator(hooks: FileHooks, opts: EmulatorOptions = {}): Emulator {
+export function emulatorForFile(hooks: FileHooks, opts: EmulatorOptions = {}): Emulator {
   let current: Emulator | undefined;
   hooks.beforeAll(async () => {
     current = await startEmulator(opts);
@@ -31,7 +31,7 @@ export function useEmulator(hooks: FileHooks, opts: EmulatorOptions = {}): Emula
   const started = (): Emulator => {
     if (current) return current;
     throw new Error(
-      'useEmulator: the emulator is not running; use it inside a test or a hook that runs after beforeAll',
+      'emulatorForFile: the emulator is not running; use it inside a test or a hook that runs after beforeAll',
     );
   };
   return new Proxy({} as Emulator, {

@@ -2,10 +2,10 @@
 // rule that an invalid signature is refused whatever else the request carries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, DEMO_TOKEN, METADATA_PATHS, startEmulator } from '../src/index.js';
-import { useEmulator } from '../src/testing.js';
+import { emulatorForFile } from '../src/testing.js';
 import { signedFetch, signedHeaders } from './support/sign.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 
 const listUrl = (base: string, projectId = DEMO_PROJECT_ID) => `${base}/v2/${projectId}/audit/backup/obs-buckets`;
 const demoKey = { ak: DEMO_AK, sk: DEMO_SK };

@@ -20,10 +20,10 @@ import {
   METADATA_PATHS,
   startEmulator,
 } from '../src/index.js';
-import { useEmulator } from '../src/testing.js';
+import { emulatorForFile } from '../src/testing.js';
 import { signedFetch } from './support/sign.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 
 const list = (
   base: string,

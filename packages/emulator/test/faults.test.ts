@@ -1,9 +1,9 @@
 // Faults aimed at a route hit that route only, and wrap its own answer; every answer carries one request id.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PROJECT_ID, DEMO_REGION, DEMO_TOKEN, IAM_PATHS, METADATA_PATHS } from '../src/index.js';
-import { useEmulator } from '../src/testing.js';
+import { emulatorForFile } from '../src/testing.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 afterEach(() => emu.clearFaults());
 
 const auth = { 'X-Auth-Token': DEMO_TOKEN };

@@ -14,10 +14,10 @@ import {
   PROJECT_NAMES,
   startEmulator,
 } from '../src/index.js';
-import { useEmulator } from '../src/testing.js';
+import { emulatorForFile } from '../src/testing.js';
 import { signedFetch } from './support/sign.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 
 interface Projects {
   projects: { id: string; name: string; domain_id: string; enabled: boolean }[];

@@ -1,9 +1,9 @@
 // The ECS metadata routes a credential chain reads.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PROJECT_ID, DEMO_REGION, METADATA_PATHS } from '../src/index.js';
-import { useEmulator } from '../src/testing.js';
+import { emulatorForFile } from '../src/testing.js';
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 
 describe('GET /openstack/latest/securitykey', () => {
   it('answers the documented shape: credential {access, secret, securitytoken, expires_at (RFC 3339)}', async () => {

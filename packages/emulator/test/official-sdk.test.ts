@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_AK, DEMO_BUCKETS, DEMO_PROJECT_ID, DEMO_REGION, DEMO_SK, METADATA_PATHS } from '../src/index.js';
-import { useEmulator } from '../src/testing.js';
+import { emulatorForFile } from '../src/testing.js';
 
 interface SdkCredentials {
   withAk(ak: string): SdkCredentials;
@@ -64,7 +64,7 @@ async function sdkError(p: Promise<unknown>): Promise<SdkError> {
   throw new Error('expected the SDK call to fail');
 }
 
-const emu = useEmulator({ beforeAll, afterAll });
+const emu = emulatorForFile({ beforeAll, afterAll });
 
 const aksk = (ak = DEMO_AK, sk = DEMO_SK) => new BasicCredentials().withAk(ak).withSk(sk);
 

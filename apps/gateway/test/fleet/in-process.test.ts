@@ -1,13 +1,13 @@
 // Without REDIS_URL the fleet features run in process (the embedded default): rate limit, upstream
 // budget, cache and stale-if-error through the same plugins, in-process (yoga.fetch), real emulator.
 import { DEMO_PROJECT_ID, DEMO_TOKEN } from '@dbss-obs/emulator';
-import { useEmulator } from '@dbss-obs/emulator/testing';
+import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gatewayConfigFromEnv } from '../../src/config.js';
 import { createGateway, type GatewayOptions } from '../../src/yoga.js';
 import { projectId } from './harness.js';
 
-const emu = useEmulator(
+const emu = emulatorForFile(
   { beforeAll, afterAll },
   { tokens: { [DEMO_TOKEN]: { projects: '*' }, 'MIIother-caller': { projects: '*' } } },
 );
