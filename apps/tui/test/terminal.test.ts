@@ -2,12 +2,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DEMO_BUCKETS, DEMO_PROJECT_ID, DEMO_TOKEN, EMPTY_PROJECT_ID, startEmulator } from '@dbss-obs/emulator';
 import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const BIN = join(import.meta.dirname, '../dist/obs-pick.js');
+// The bin is started as a shell starts it, through its shebang (V8 and malloc flags included), with the
+// node running these tests first on PATH for the shebang's `env`.
+const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
 const SOCKET = `obs-pick-test-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'obs-pick-'));
 const emu = emulatorForFile({ beforeAll, afterAll });
@@ -52,13 +55,14 @@ function run(
     HUAWEICLOUD_SDK_PROJECT_ID: DEMO_PROJECT_ID,
     DBSS_MAX_RETRIES: '0',
     TERM: 'xterm-256color',
+    PATH,
     ...env,
   };
   const assign = Object.entries(vars)
     .map(([k, v]) => `${k}=${q(v)}`)
     .join(' ');
   // Ink draws nothing interactive when CI is set; a picker in a real terminal must not see it.
-  const script = `${around.before ?? ''}before=$(stty -g); out=$(env -u CI -u CONTINUOUS_INTEGRATION ${assign} ${q(process.execPath)} ${q(BIN)} ${args}); code=$?; after=$(stty -g); same=0; [ "$before" = "$after" ] && same=1; ${around.after ?? ''}printf '%s\\n%s\\n%s' "$code" "$same" "$out" > ${q(`${result}.tmp`)}; mv ${q(`${result}.tmp`)} ${q(result)}; sleep 60`;
+  const script = `${around.before ?? ''}before=$(stty -g); out=$(env -u CI -u CONTINUOUS_INTEGRATION ${assign} ${q(BIN)} ${args}); code=$?; after=$(stty -g); same=0; [ "$before" = "$after" ] && same=1; ${around.after ?? ''}printf '%s\\n%s\\n%s' "$code" "$same" "$out" > ${q(`${result}.tmp`)}; mv ${q(`${result}.tmp`)} ${q(result)}; sleep 60`;
   tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30', `bash --norc -c ${q(script)}`);
   const screen = () => tmux('capture-pane', '-p', '-t', name);
   return {
@@ -296,11 +300,11 @@ describe('obs-pick v2 in a real terminal', () => {
 describe('obs-pick without a terminal', () => {
   function runDetached(args: string[], env: Record<string, string> = {}) {
     // setsid: no controlling terminal, so /dev/tty cannot be opened either.
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(BIN, args, {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
       env: {
-        PATH: process.env.PATH,
+        PATH,
         DBSS_ENDPOINT: emu.url,
         HUAWEICLOUD_AUTH_TOKEN: DEMO_TOKEN,
         HUAWEICLOUD_SDK_PROJECT_ID: DEMO_PROJECT_ID,
