@@ -1,5 +1,6 @@
 // The tracer provider the gateway runs with: spans are made (and `traceparent` sent on to DBSS)
 // always; they leave the process only when an OTLP endpoint is configured.
+import type { TracerProvider } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
@@ -10,11 +11,25 @@ export interface TracerProviderOptions {
   serviceName?: string;
 }
 
+/** Providers made here without a span processor (one cannot be added later): their spans go nowhere. */
+const recordingNothing = new WeakSet<TracerProvider>();
+
 export function createTracerProvider(opts: TracerProviderOptions = {}): BasicTracerProvider {
-  return new BasicTracerProvider({
+  const spanProcessors = opts.spanProcessors ?? [];
+  const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': opts.serviceName ?? 'dbss-obs-gateway' }),
-    spanProcessors: opts.spanProcessors ?? [],
+    spanProcessors,
   });
+  if (spanProcessors.length === 0) recordingNothing.add(provider);
+  return provider;
+}
+
+/**
+ * True for a provider from createTracerProvider with no span processor: every span it makes is dropped
+ * unseen, so the gateway only has to carry the trace on to DBSS (`traceparent`), not make spans.
+ */
+export function recordsNothing(provider: TracerProvider): boolean {
+  return recordingNothing.has(provider);
 }
 
 /**

@@ -5,13 +5,16 @@ import { getCurrentOtelContext, setCurrentOtelContext, useOpenTelemetry } from '
 import {
   defaultTextMapSetter,
   ROOT_CONTEXT,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
+  TraceFlags,
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import type { Plugin } from 'graphql-yoga';
 import { type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
 
@@ -25,9 +28,16 @@ const headersGetter: TextMapGetter<Headers> = {
 export interface TracingOptions {
   /** Where spans go. Not registered globally: the gateway passes it to its tracers. */
   provider: TracerProvider;
+  /**
+   * The provider records nothing (no span processor, no exporter): make no spans, only carry the trace
+   * on to DBSS — the caller's trace id (or a new one), a new span id for the DBSS call, the caller's
+   * flags and tracestate — exactly the `traceparent` the recorded path sends. @default false
+   */
+  propagateOnly?: boolean;
 }
 
 export function useTracing(opts: TracingOptions): Plugin<GatewayContext> {
+  if (opts.propagateOnly) return usePropagation();
   // An instance, not the global propagator: nothing here changes process-wide OpenTelemetry state.
   const propagator = new W3CTraceContextPropagator();
   const tracer = opts.provider.getTracer(TRACER_NAME);
@@ -89,6 +99,53 @@ export function useTracing(opts: TracingOptions): Plugin<GatewayContext> {
       if (headers?.has('traceparent'))
         setCurrentOtelContext(context, propagator.extract(ROOT_CONTEXT, headers, headersGetter));
       extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, traced) });
+    },
+  };
+}
+
+/**
+ * Tracing whose spans nobody receives: no span objects, no OpenTelemetry context per request, only the
+ * W3C headers toward DBSS. What DBSS sees matches the recorded path: the caller's trace continued (a new
+ * one, sampled, without a valid traceparent), the DBSS call's own span id as parent, flags and tracestate kept.
+ */
+function usePropagation(): Plugin<GatewayContext> {
+  const propagator = new W3CTraceContextPropagator();
+  const ids = new RandomIdGenerator();
+  const wrappers = new WeakMap<ListBuckets, ListBuckets>();
+  /** Per request: its trace (made on its first DBSS call; every call of a request shares it). */
+  const traces = new WeakMap<object, SpanContext>();
+
+  const traceOf = (ctx: GatewayContext): SpanContext => {
+    let root = traces.get(ctx);
+    if (!root) {
+      const headers = (ctx as { request?: Request }).request?.headers;
+      const remote = headers?.has('traceparent')
+        ? trace.getSpanContext(propagator.extract(ROOT_CONTEXT, headers, headersGetter))
+        : undefined;
+      root = remote ?? { traceId: ids.generateTraceId(), spanId: '', traceFlags: TraceFlags.SAMPLED };
+      traces.set(ctx, root);
+    }
+    return root;
+  };
+
+  const propagated =
+    (inner: ListBuckets): ListBuckets =>
+    (call, ctx) => {
+      const root = traceOf(ctx);
+      const span: SpanContext = {
+        traceId: root.traceId,
+        spanId: ids.generateSpanId(),
+        traceFlags: root.traceFlags,
+        traceState: root.traceState,
+      };
+      const headers: Record<string, string> = call.headers ? { ...call.headers } : {};
+      propagator.inject(trace.setSpanContext(ROOT_CONTEXT, span), headers, defaultTextMapSetter);
+      return inner({ ...call, headers }, ctx);
+    };
+
+  return {
+    onContextBuilding({ context, extendContext }) {
+      extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, propagated) });
     },
   };
 }

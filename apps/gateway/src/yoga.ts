@@ -14,7 +14,7 @@ import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createResolvers } from './resolvers.js';
 import { MemoryStore } from './shared/memory-store.js';
 import type { SharedStore } from './shared/store.js';
-import { createTracerProvider } from './tracing.js';
+import { createTracerProvider, recordsNothing } from './tracing.js';
 import { useAccessLog } from './use-access-log.js';
 import { useCredentials } from './use-credentials.js';
 import { useMetrics } from './use-metrics.js';
@@ -146,7 +146,7 @@ export function createGateway(opts: GatewayOptions = {}) {
     useCredentials({ mode, apiKeys: opts.apiKeys }),
     // Every executed request of a caller counts, cached or not; the excess never reaches DBSS.
     useRateLimit({ store, perMinute: opts.rateLimitPerMinute ?? 0 }),
-    tracerProvider && useTracing({ provider: tracerProvider }),
+    tracerProvider && useTracing({ provider: tracerProvider, propagateOnly: recordsNothing(tracerProvider) }),
     // Inside the cache: only real DBSS calls spend the fleet's budget; a spent budget can be answered stale.
     useUpstreamBudget({ store, perSecond: opts.upstreamRps ?? 0, maxWaitMs: timeoutMs }),
     // Last of the listBuckets wrappers, so it is the outermost: a cached or joined call makes no DBSS span.
