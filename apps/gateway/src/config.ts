@@ -1,5 +1,13 @@
 // Gateway configuration from the environment, validated at start-up; errors name the variable.
-import { configFromEnv, DbssConfigError, type DbssRegion, ENV_LABELS, type Env, resolveEndpoint } from '@dbss-obs/core';
+import {
+  configFromEnv,
+  DbssConfigError,
+  type DbssRegion,
+  ENV_LABELS,
+  type Env,
+  parseHttpUrl,
+  resolveEndpoint,
+} from '@dbss-obs/core';
 import type { GatewayOptions } from './yoga.js';
 
 export interface GatewayConfig {
@@ -86,15 +94,15 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
     fail('LOG_LEVEL', `must be one of ${LEVELS.join(', ')} (got "${logLevel.slice(0, 20)}").`);
   const graphiql = bool(env, 'GATEWAY_GRAPHIQL') ?? !production;
   const iamEndpoint = env.HUAWEICLOUD_SDK_IAM_ENDPOINT?.trim() || undefined;
-  if (iamEndpoint && !/^https?:\/\/[^\s/]+/i.test(iamEndpoint))
-    fail('HUAWEICLOUD_SDK_IAM_ENDPOINT', `must be an http(s) URL (got "${iamEndpoint.slice(0, 40)}").`);
+  // Core's one URL check (never echoes the value: it may hold credentials).
+  if (iamEndpoint) parseHttpUrl(iamEndpoint, 'HUAWEICLOUD_SDK_IAM_ENDPOINT');
   const otlpEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
-  if (otlpEndpoint && !/^https?:\/\/[^\s/]+/i.test(otlpEndpoint))
-    fail(
+  if (otlpEndpoint)
+    parseHttpUrl(
+      otlpEndpoint,
       env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim()
         ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
         : 'OTEL_EXPORTER_OTLP_ENDPOINT',
-      `must be an http(s) URL (got "${otlpEndpoint.slice(0, 40)}").`,
     );
   const origins = env.CORS_ORIGINS?.trim();
   const redisUrl = env.REDIS_URL?.trim() || undefined;

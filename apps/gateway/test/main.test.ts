@@ -56,6 +56,21 @@ describe('configuration', () => {
     expect(() => gatewayConfigFromEnv(env)).toThrow(variable);
   });
 
+  it.each([
+    ['HUAWEICLOUD_SDK_IAM_ENDPOINT', 'http://admin:s3cretpw@127.0.0.1:9'],
+    ['HUAWEICLOUD_SDK_IAM_ENDPOINT', 'ftp://admin:s3cretpw@host'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'ftp://admin:s3cretpw@collector'],
+  ])('a bad %s fails at start naming it, never echoing the value', (variable, value) => {
+    let err: unknown;
+    try {
+      gatewayConfigFromEnv({ HUAWEICLOUD_SDK_REGION: 'cn-north-4', [variable]: value });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'CONFIG_ERROR', variable });
+    expect(JSON.stringify({ message: (err as Error).message, json: err })).not.toContain('s3cretpw');
+  });
+
   it('GraphiQL is off in production unless enabled', () => {
     expect(
       gatewayConfigFromEnv({ NODE_ENV: 'production', HUAWEICLOUD_SDK_REGION: 'cn-north-4' }).gateway.graphiql,

@@ -9,7 +9,7 @@ import {
 } from './credentials.js';
 import { DbssConfigError } from './errors.js';
 import { DBSS_REGIONS, type DbssRegion, dbssEndpoint, iamEndpoint, isDbssRegion } from './regions.js';
-import { httpUrl, isValidProjectId } from './validate.js';
+import { httpUrl, isValidProjectId, parseHttpUrl } from './validate.js';
 
 export type { DbssAuth, Env };
 
@@ -96,16 +96,6 @@ export const DEFAULT_MAX_RETRIES = 2;
 
 function fail(label: string, message: string): never {
   throw new DbssConfigError(`${label} ${message}`, { variable: label });
-}
-
-export function parseHttpUrl(value: string, label: string): URL {
-  const url = httpUrl(value);
-  if (!url) fail(label, `is not an http:// or https:// URL; set it to e.g. http://127.0.0.1:8443.`);
-  if (url.username || url.password) fail(label, 'must not contain credentials.');
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  url.search = '';
-  url.hash = '';
-  return url;
 }
 
 function required(value: string | undefined, label: string): string {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DbssConfigError } from './errors.js';
-import { httpUrl, isValidProjectId } from './validate.js';
+import { httpUrl, isValidProjectId, parseHttpUrl } from './validate.js';
 
 /** Environment variables as a plain object (`process.env`, or a test's own). */
 export type Env = Record<string, string | undefined>;
@@ -174,15 +174,7 @@ export function readProfile(env: Env): { file: string; credentials: ProfileCrede
  */
 export function metadataEndpointFromEnv(env: Env): string | undefined {
   const endpoint = value(env, 'DBSS_METADATA_ENDPOINT');
-  if (endpoint) {
-    const url = httpUrl(endpoint);
-    if (!url || url.username || url.password) {
-      throw new DbssConfigError('DBSS_METADATA_ENDPOINT must be an http:// URL such as http://127.0.0.1:8443.', {
-        variable: 'DBSS_METADATA_ENDPOINT',
-      });
-    }
-    return url.href;
-  }
+  if (endpoint) return parseHttpUrl(endpoint, 'DBSS_METADATA_ENDPOINT').href;
   const use = value(env, 'DBSS_USE_ECS_METADATA');
   if (use === undefined || use === '0' || use.toLowerCase() === 'false') return undefined;
   if (use === '1' || use.toLowerCase() === 'true') return `${ECS_METADATA_ENDPOINT}/`;

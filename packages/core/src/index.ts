@@ -44,4 +44,4 @@ export type { DbssRegion } from './regions.js';
 export { DBSS_REGIONS, dbssEndpoint, iamEndpoint, isDbssRegion } from './regions.js';
 export type { AkSkCredentials, SignableRequest, SignedRequest } from './signer.js';
 export { formatSdkDate, SIGNING_ALGORITHM, sdkUrlEncode, signRequest } from './signer.js';
-export { assertProjectId, isValidProjectId } from './validate.js';
+export { assertProjectId, isValidProjectId, parseHttpUrl } from './validate.js';

@@ -1,4 +1,4 @@
-import { DbssValidationError } from './errors.js';
+import { DbssConfigError, DbssValidationError } from './errors.js';
 
 /**
  * DBSS documents project ids as 32-64 characters (Huawei issues them as hex). Letters and
@@ -34,4 +34,18 @@ export function httpUrl(value: string): URL | undefined {
     return undefined;
   }
   return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+}
+
+/** The one check of a configured base URL: http(s), no credentials in it; `label` names where it came from. The value is never echoed (it may hold a password). */
+export function parseHttpUrl(value: string, label: string): URL {
+  const url = httpUrl(value);
+  const fail = (why: string): never => {
+    throw new DbssConfigError(`${label} ${why}`, { variable: label });
+  };
+  if (!url) return fail('is not an http:// or https:// URL; set it to e.g. http://127.0.0.1:8443.');
+  if (url.username || url.password) fail('must not contain credentials.');
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  url.search = '';
+  url.hash = '';
+  return url;
 }

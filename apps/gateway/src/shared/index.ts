@@ -29,8 +29,3 @@ export function createSharedStore(opts: SharedStoreOptions = {}): SharedStore {
     logger: opts.logger,
   });
 }
-
-/** 1 when shared state lives in Redis, 0 while Redis is unreachable; undefined without Redis. */
-export function redisUpOf(store: SharedStore): boolean | undefined {
-  return store instanceof FallbackStore ? store.redisUp : undefined;
-}
