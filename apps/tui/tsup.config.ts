@@ -4,6 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
 
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
+type PluginBuild = Parameters<Plugin['setup']>[0];
+type ResolveArgs = Parameters<Parameters<PluginBuild['onResolve']>[1]>[0];
+
+/** Where `name` really resolves for a plugin that stands in front of it; undefined on the plugin's own lookup. */
+async function resolveReal(build: PluginBuild, name: string, args: ResolveArgs) {
+  if (args.pluginData === 'real') return undefined;
+  const { resolveDir, kind, importer } = args;
+  return build.resolve(name, { resolveDir, kind, importer, pluginData: 'real' });
+}
 
 const FAST_WIDTH = fileURLToPath(new URL('./build/string-width-fast.ts', import.meta.url));
 
@@ -16,14 +25,8 @@ const fastStringWidth: Plugin = {
   name: 'fast-string-width',
   setup(build) {
     build.onResolve({ filter: /^string-width$/ }, async (args) => {
-      if (args.pluginData === 'real') return undefined;
-      const real = await build.resolve('string-width', {
-        resolveDir: args.resolveDir,
-        kind: args.kind,
-        importer: args.importer,
-        pluginData: 'real',
-      });
-      if (real.errors.length) return { errors: real.errors };
+      const real = await resolveReal(build, 'string-width', args);
+      if (!real || real.errors.length) return real && { errors: real.errors };
       return { path: real.path, namespace: 'fast-string-width' };
     });
     build.onLoad({ filter: /.*/, namespace: 'fast-string-width' }, (args) => ({
@@ -70,14 +73,8 @@ const ofetchWithoutDefaultInstance: Plugin = {
   name: 'ofetch-without-default-instance',
   setup(build) {
     build.onResolve({ filter: /^ofetch$/ }, async (args) => {
-      if (args.pluginData === 'real') return undefined;
-      const real = await build.resolve('ofetch', {
-        resolveDir: args.resolveDir,
-        kind: args.kind,
-        importer: args.importer,
-        pluginData: 'real',
-      });
-      if (real.errors.length) return { errors: real.errors };
+      const real = await resolveReal(build, 'ofetch', args);
+      if (!real || real.errors.length) return real && { errors: real.errors };
       const entry = join(dirname(real.path), 'index.mjs');
       const shared = /import \{ c as createFetch \} from '(\.\/shared\/ofetch\.[\w-]+\.mjs)';/.exec(
         readFileSync(entry, 'utf8'),
