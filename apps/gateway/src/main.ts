@@ -55,7 +55,11 @@ async function main(): Promise<number> {
     logger,
   });
   if (store instanceof FallbackStore) await store.connect();
-  const gateway = createGateway({ ...cfg.gateway, logger, tracing: tracerProvider ?? false, store });
+  // The access log (one line per request) skips redaction: its lines hold only flat strings and numbers
+  // built from the request trace, which the nested `*.x` paths above can never match, and redacting
+  // costs ~7 µs per line. Every other line (server events, Redis) keeps it.
+  const accessLog = logger.child({}, { redact: [] });
+  const gateway = createGateway({ ...cfg.gateway, logger: accessLog, tracing: tracerProvider ?? false, store });
   if (store instanceof FallbackStore) gateway.metrics.watchRedis(() => store.redisUp);
   let server: Awaited<ReturnType<typeof startGatewayServer>>;
   try {
