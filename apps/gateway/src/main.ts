@@ -1,8 +1,9 @@
 #!/usr/bin/env -S node --max-old-space-size=512
 // dbss-obs-gateway: read the environment, start (the embedded emulator in demo mode and) the server.
-// The 512 MB heap limit in the line above is room (a loaded gateway keeps ~30 MB live), not a squeeze:
+// The 512 MB heap limit in the line above is room (a loaded gateway keeps ~20 MB live), not a squeeze:
 // under it V8 grows the heap by ~1.4x of what is live instead of ~4x, so a loaded gateway stays near
-// 135 MB instead of 200+ (bench/gateway.mjs measures both).
+// 135-145 MB instead of ~215 (bench/gateway.mjs measures both; still needed after core stopped keeping
+// each call's timeout signal alive for 10 s).
 import { isDbssError } from '@dbss-obs/core';
 import { DEMO_PROJECT_ID, DEMO_REGION, DEMO_TOKEN, startEmulator } from '@dbss-obs/emulator';
 import { pino } from 'pino';
