@@ -40,6 +40,8 @@ export interface BucketsCall {
   projectId?: string;
   /** Extra headers for the DBSS request (`traceparent`); set by the tracing plugin. */
   headers?: Record<string, string>;
+  /** Awaited before every HTTP attempt toward DBSS, retries included (the fleet's upstream budget). */
+  beforeAttempt?: () => Promise<void>;
 }
 
 /** What the last HTTP attempt of one upstream call saw. */

@@ -67,7 +67,12 @@ export function createDbssCaller(opts: DbssCallerOptions): ListBuckets {
       );
     };
     try {
-      const buckets = await client.listObsBuckets({ projectId: call.projectId, onAttempt, headers: call.headers });
+      const buckets = await client.listObsBuckets({
+        projectId: call.projectId,
+        onAttempt,
+        headers: call.headers,
+        beforeAttempt: call.beforeAttempt,
+      });
       return { ok: true, buckets, meta } satisfies BucketsOutcome;
     } catch (error) {
       return { ok: false, failure: toFailure(error), meta } satisfies BucketsOutcome;

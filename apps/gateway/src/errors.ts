@@ -36,12 +36,21 @@ export function gatewayError(code: GatewayErrorCode, message: string, upstream?:
   return createGraphQLError(message, { extensions: upstream ? { code, upstream } : { code } });
 }
 
+/** The fleet's budget toward DBSS (GATEWAY_UPSTREAM_RPS) stayed spent for as long as a call may wait. */
+export class UpstreamBudgetSpent extends Error {
+  override readonly name = 'UpstreamBudgetSpent';
+  constructor(readonly perSecond: number) {
+    super(`The gateway's budget toward DBSS (${perSecond} calls per second) is spent; try again shortly.`);
+  }
+}
+
 /**
  * THE mapping from core's errors to the documented codes, by class (and so by the error's fields,
  * never its message). Returns undefined for anything that is not a known DBSS failure: the
  * gateway then lets Yoga mask it as "Unexpected error.".
  */
 export function toFailure(err: unknown): GatewayFailure | undefined {
+  if (err instanceof UpstreamBudgetSpent) return { code: 'UPSTREAM_UNAVAILABLE', message: err.message };
   if (!isDbssError(err)) return undefined;
   if (err instanceof DbssValidationError) return { code: 'BAD_USER_INPUT', message: err.message };
   if (err instanceof DbssProjectNotFoundError) {

@@ -2,9 +2,11 @@
 // - useRateLimit: GATEWAY_RATE_LIMIT requests per minute per caller; every executed request counts,
 //   cached or not; the excess is answered RATE_LIMITED (HTTP 429, Retry-After) without any DBSS call.
 // - useUpstreamBudget: GATEWAY_UPSTREAM_RPS calls per second toward DBSS for the whole fleet; a call
-//   over budget waits for the next window, up to the upstream timeout, then UPSTREAM_UNAVAILABLE.
+//   attempt (retries included) over budget waits for the next window, up to the upstream timeout, then
+//   UPSTREAM_UNAVAILABLE.
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { type CallerCredential, type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
+import { UpstreamBudgetSpent } from './errors.js';
 import type { SharedStore } from './shared/store.js';
 
 const MINUTE = 60_000;
@@ -66,28 +68,23 @@ const BUDGET_KEY = 'upstream-budget';
 export function useUpstreamBudget(opts: UpstreamBudgetOptions): Plugin<GatewayContext> {
   const { store, perSecond, maxWaitMs } = opts;
   const wrappers = new WeakMap<ListBuckets, ListBuckets>();
+  // Waits for a slot before every attempt (core's beforeAttempt), so retries spend the budget too:
+  // they come exactly when DBSS is throttling or failing.
+  const waitForSlot = async (): Promise<void> => {
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      const { allowed, retryAfterMs } = await store.hit(BUDGET_KEY, perSecond, 1000);
+      if (allowed) return;
+      // Spread the waiters over the next window rather than all retrying at its first millisecond.
+      const wait = retryAfterMs + Math.floor(Math.random() * 50);
+      if (Date.now() + wait > deadline) throw new UpstreamBudgetSpent(perSecond);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  };
   const budgeted =
     (inner: ListBuckets): ListBuckets =>
-    async (call, ctx) => {
-      const deadline = Date.now() + maxWaitMs;
-      for (;;) {
-        const { allowed, retryAfterMs } = await store.hit(BUDGET_KEY, perSecond, 1000);
-        if (allowed) return inner(call, ctx);
-        // Spread the waiters over the next window rather than all retrying at its first millisecond.
-        const wait = retryAfterMs + Math.floor(Math.random() * 50);
-        if (Date.now() + wait > deadline) {
-          return {
-            ok: false,
-            failure: {
-              code: 'UPSTREAM_UNAVAILABLE',
-              message: `The gateway's budget toward DBSS (${perSecond} calls per second) is spent; try again shortly.`,
-            },
-            meta: {},
-          };
-        }
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-    };
+    (call, ctx) =>
+      inner({ ...call, beforeAttempt: waitForSlot }, ctx);
   return {
     onContextBuilding({ context, extendContext }) {
       if (perSecond <= 0) return;

@@ -105,6 +105,12 @@ export interface ListObsBucketsParams {
    * are refused with a DbssValidationError. @default undefined
    */
   headers?: Record<string, string> | undefined;
+  /**
+   * Awaited before every HTTP attempt of this call (retries included), before the attempt is signed and
+   * before its timer starts: e.g. to wait for a rate budget. What it throws ends the call, as thrown.
+   * @default undefined
+   */
+  beforeAttempt?: (() => void | Promise<void>) | undefined;
 }
 
 const USER_AGENT = 'dbss-obs/0.2 (+@dbss-obs/core)';
@@ -387,7 +393,7 @@ export class DbssClient {
       timeoutMs: params.timeoutMs ?? this.timeoutMs,
       maxRetries: this.maxRetries,
       onAttempt: params.onAttempt,
-      authenticate: this.#authenticate,
+      authenticate: params.beforeAttempt ? waitThen(params.beforeAttempt, this.#authenticate) : this.#authenticate,
       secrets: this.#secrets,
     };
     let res: Awaited<ReturnType<Transport['send']>>;
@@ -465,4 +471,15 @@ export function parseObsList(text: string, status: number, requestId?: string): 
     out[i] = { bucketName: item.bucket_name, location: item.location } satisfies ObsBucket;
   }
   return out as ObsBucket[];
+}
+
+/** `authenticate` preceded by the caller's per-attempt wait (runs before each attempt's timer starts). */
+function waitThen(
+  before: () => void | Promise<void>,
+  authenticate: (req: AuthRequest) => void | Promise<void>,
+): (req: AuthRequest) => Promise<void> {
+  return async (req) => {
+    await before();
+    await authenticate(req);
+  };
 }

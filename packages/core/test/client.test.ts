@@ -313,6 +313,29 @@ describe('retries, timeouts, abort', () => {
     expect(emu.requestCount).toBe(3);
   });
 
+  it('beforeAttempt is awaited before every attempt, retries included, and what it throws ends the call', async () => {
+    emu.fault({ status: 503, headers: { 'Retry-After': '0' } }, { times: 2 });
+    let waits = 0;
+    const beforeAttempt = async () => {
+      waits++;
+      // Sent only after the wait: the emulator has seen one request per earlier wait.
+      expect(emu.requestCount).toBe(waits - 1);
+    };
+    await tokenClient().listObsBuckets({ projectId: DEMO_PROJECT_ID, beforeAttempt });
+    expect(waits).toBe(3);
+    emu.reset();
+    emu.fault({ status: 503, headers: { 'Retry-After': '0' } }, { times: 1 });
+    const budget = new Error('budget spent');
+    let n = 0;
+    const refuseSecond = () => {
+      if (++n === 2) throw budget;
+    };
+    await expect(
+      tokenClient().listObsBuckets({ projectId: DEMO_PROJECT_ID, beforeAttempt: refuseSecond }),
+    ).rejects.toBe(budget);
+    expect(emu.requestCount).toBe(1);
+  });
+
   it('retries a reset connection', async () => {
     emu.fault({ reset: true }, { times: 1 });
     expect(await tokenClient().listObsBuckets({ projectId: DEMO_PROJECT_ID })).toHaveLength(DEMO_BUCKETS.length);

@@ -72,6 +72,22 @@ describe('GATEWAY_UPSTREAM_RPS in process', () => {
     expect(arrivals()).toBe(2);
   });
 
+  it('retries spend the budget too: a call DBSS throttles never sends more attempts than the budget allows', async () => {
+    emu.setBuckets(projectId(250), []);
+    // 2 retries a call; DBSS answers 503 twice, then the list. Budget: 2 attempts a second, 300 ms to wait.
+    const { ask } = gatewayWith({
+      upstreamRps: 2,
+      timeoutMs: 300,
+      maxRetries: 2,
+      retry: { baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    emu.fault({ status: 503 }, { times: 2 });
+    const answer = await ask(projectId(250));
+    // Counting calls, the retry after the budget was spent would have gone out as a third attempt.
+    expect(arrivals()).toBe(2);
+    expect(answer.body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+  });
+
   it('with time to wait, every call is made, never more than the budget per second', async () => {
     for (let n = 1; n <= 5; n++) emu.setBuckets(projectId(300 + n), []);
     const { ask } = gatewayWith({ upstreamRps: 2, timeoutMs: 5000 });
