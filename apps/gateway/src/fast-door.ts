@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { maskError, processRegularResult } from 'graphql-yoga';
 import type { ServerContext } from './context.js';
-import type { Gateway } from './yoga.js';
+import { type Gateway, MASKED_ERRORS } from './yoga.js';
 
 /** Larger bodies stream through Yoga's door (which enforces its own size limit). */
 export const FAST_DOOR_MAX_BODY = 64 * 1024;
@@ -18,15 +18,62 @@ const PARAM_NAMES = new Set(['query', 'variables', 'operationName', 'extensions'
 
 export interface FastAnswer {
   status: number;
-  contentType: string;
+  /** Every header of Yoga's Response (Content-Type, and e.g. Retry-After from an error's `extensions.http`). */
+  headers: Record<string, string>;
   body: string;
 }
 
 export interface FastDoor {
-  /** True for a POST to /graphql with a JSON body of known length whose answer is plain JSON (no CORS). */
-  eligible(req: IncomingMessage): boolean;
+  /**
+   * The media type Yoga would answer with, for a POST to /graphql with a JSON body of known length, no
+   * CORS and a common Accept header; undefined sends the request to Yoga's door.
+   */
+  eligible(req: IncomingMessage): ResultMediaType | undefined;
   /** The answer, or undefined when the body is not the plain shape this door takes (Yoga's door then serves it). */
-  answer(body: Buffer, req: IncomingMessage, ctx: ServerContext): Promise<FastAnswer | undefined>;
+  answer(
+    body: Buffer,
+    req: IncomingMessage,
+    ctx: ServerContext,
+    mediaType: ResultMediaType,
+  ): Promise<FastAnswer | undefined>;
+}
+
+export type ResultMediaType = 'application/graphql-response+json' | 'application/json';
+
+/** What Yoga's regular result processor offers, in the order its loop tries them. */
+const RESULT_TYPES: readonly ResultMediaType[] = ['application/graphql-response+json', 'application/json'];
+/** Media ranges a GraphQL client sends; an Accept naming anything else is Yoga's door's to negotiate. */
+const COMMON_RANGES = new Set(['*/*', 'application/*', ...RESULT_TYPES]);
+const acceptChoices = new Map<string, ResultMediaType | undefined>();
+
+/**
+ * The media type Yoga's content negotiation (useResultProcessors) picks for a single result, for an
+ * Accept made only of common ranges with `q` and `charset=utf-8` parameters; undefined for anything
+ * else. Yoga reads the list back to front, ignores `q`, skips other charsets and keeps its last
+ * match, so (for these ranges) the first range the regular processor matches wins.
+ */
+export function resultMediaType(accept: string | undefined): ResultMediaType | undefined {
+  if (accept === undefined || accept === '*/*' || accept === 'application/json') return 'application/json';
+  if (acceptChoices.has(accept)) return acceptChoices.get(accept);
+  let chosen: ResultMediaType | undefined;
+  let unusual = false;
+  const ranges = accept.replace(/\s/g, '').toLowerCase().split(',');
+  for (let i = ranges.length - 1; i >= 0; i--) {
+    const [range = '', ...params] = (ranges[i] as string).split(';');
+    if (!COMMON_RANGES.has(range) || !params.every((p) => /^q=[01](\.\d{0,3})?$/.test(p) || p === 'charset=utf-8')) {
+      unusual = true;
+      break;
+    }
+    const [pre, suf] = range.split('/');
+    for (const type of RESULT_TYPES) {
+      const [tPre, tSuf] = type.split('/');
+      if ((pre === '*' || pre === tPre) && (suf === '*' || suf === tSuf)) chosen = type;
+    }
+  }
+  const result = unusual ? undefined : chosen;
+  // Clients send a handful of distinct values; an odd one is not worth remembering past a bound.
+  if (acceptChoices.size < 64) acceptChoices.set(accept, result);
+  return result;
 }
 
 type Params = { query: string; variables?: Record<string, unknown>; operationName?: string; extensions?: object };
@@ -53,16 +100,15 @@ export function createFastDoor(gateway: Gateway): FastDoor {
   const { yoga } = gateway;
   return {
     eligible(req) {
-      if (req.method !== 'POST' || req.url !== '/graphql' || req.headers.origin) return false;
+      if (req.method !== 'POST' || req.url !== '/graphql' || req.headers.origin) return undefined;
       const length = Number(req.headers['content-length']);
-      if (!(length > 0 && length <= FAST_DOOR_MAX_BODY)) return false;
+      if (!(length > 0 && length <= FAST_DOOR_MAX_BODY)) return undefined;
       const type = req.headers['content-type'];
-      if (!type || !JSON_TYPE.test(type)) return false;
-      // Yoga answers these with application/json (status by its rules): so does processRegularResult below.
-      const accept = req.headers.accept;
-      return accept === undefined || accept === '*/*' || accept === 'application/json';
+      if (!type || !JSON_TYPE.test(type)) return undefined;
+      // Yoga answers these in the media type it negotiates (status by its rules): so does processRegularResult below.
+      return resultMediaType(req.headers.accept);
     },
-    async answer(body, req, ctx) {
+    async answer(body, req, ctx, mediaType) {
       const params = plainParams(body);
       if (!params) return undefined;
       // A Request over the Node headers (read lazily): what plugins see as `context.request`.
@@ -76,18 +122,18 @@ export function createFastDoor(gateway: Gateway): FastDoor {
       } catch (err) {
         // A hook refused the request (an onParams check): answered as Yoga's door answers it, with
         // Yoga's mask function (a GraphQL error raised on purpose keeps its message and HTTP status).
-        result = { errors: [maskError(err, 'Unexpected error.', false) as GraphQLError] };
+        result = { errors: [maskError(err, MASKED_ERRORS.errorMessage, MASKED_ERRORS.isDev) as GraphQLError] };
       }
       const response = await processRegularResult(
         result as Parameters<typeof processRegularResult>[0],
         yoga.fetchAPI,
-        'application/json',
+        mediaType,
       );
-      return {
-        status: response.status,
-        contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8',
-        body: await response.text(),
-      };
+      const headers: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        headers[name] = value;
+      });
+      return { status: response.status, headers, body: await response.text() };
     },
   };
 }

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { sendNodeResponse } from '@whatwg-node/server';
 import type { Logger } from 'pino';
 import { newTrace, type ServerContext } from './context.js';
-import { createFastDoor } from './fast-door.js';
+import { createFastDoor, type ResultMediaType } from './fast-door.js';
 import { ASSET_PREFIX, serveGraphiQLAsset } from './graphiql-assets.js';
 import type { Gateway } from './yoga.js';
 
@@ -72,7 +72,12 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
     }
   }
 
-  async function bufferedDoor(req: IncomingMessage, res: ServerResponse, ctx: ServerContext) {
+  async function bufferedDoor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: ServerContext,
+    mediaType: ResultMediaType,
+  ) {
     let body: Buffer;
     try {
       body = await readBody(req);
@@ -81,9 +86,11 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
       return;
     }
     ctx.trace.via = 'fast';
-    const fast = await (fastDoor as NonNullable<typeof fastDoor>).answer(body, req, ctx);
+    const fast = await (fastDoor as NonNullable<typeof fastDoor>).answer(body, req, ctx, mediaType);
     if (fast) {
-      res.writeHead(fast.status, { 'Content-Type': fast.contentType, 'Content-Length': Buffer.byteLength(fast.body) });
+      // Every header Yoga's Response carries, as Yoga's door sends them (sendNodeResponse).
+      fast.headers['content-length'] = String(Buffer.byteLength(fast.body));
+      res.writeHead(fast.status, fast.headers);
       res.end(fast.body);
       return;
     }
@@ -134,7 +141,8 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
       return void serveGraphiQLAsset(path, res).catch((err) => failed(res, err));
     }
     const ctx: ServerContext = { trace, req, res };
-    if (fastDoor?.eligible(req)) return void bufferedDoor(req, res, ctx).catch((err) => failed(res, err));
+    const mediaType = fastDoor?.eligible(req);
+    if (mediaType) return void bufferedDoor(req, res, ctx, mediaType).catch((err) => failed(res, err));
     yogaDoor(req, res, ctx);
   });
   server.keepAliveTimeout = 5_000;

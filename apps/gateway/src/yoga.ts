@@ -70,6 +70,13 @@ export interface GatewayOptions {
   retry?: { baseDelayMs?: number; maxDelayMs?: number };
 }
 
+/**
+ * Yoga's error masking, the one place it is set: Yoga's door uses it (maskedErrors below) and the
+ * buffered door masks a refused request with the same message and mode. Never the original error
+ * (and its stack) in an answer, whatever NODE_ENV says.
+ */
+export const MASKED_ERRORS = { errorMessage: 'Unexpected error.', isDev: false } as const;
+
 export const DEFAULT_QUERY = `query ObsBuckets($projectId: ID) {
   obsBuckets(projectId: $projectId) {
     bucketName
@@ -169,8 +176,7 @@ export function createGateway(opts: GatewayOptions = {}) {
     graphiql,
     renderGraphiQL: renderLocalGraphiQL,
     logging: false,
-    // Never the original error (and its stack) in an answer, whatever NODE_ENV says.
-    maskedErrors: { isDev: false },
+    maskedErrors: { ...MASKED_ERRORS },
     maxRequestBodySize: 100_000,
     // No file uploads in this API: multipart bodies are refused (415) rather than parsed.
     multipart: false,

@@ -4,6 +4,7 @@ import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayContext, type GatewayServer, startGatewayServer } from '../src/index.js';
+import { MASKED_ERRORS } from '../src/yoga.js';
 import { captureLogger, QUERY } from './helpers.js';
 
 const emu = emulatorForFile({ beforeAll, afterAll });
@@ -41,6 +42,23 @@ function batch(url: string): [string, () => Promise<Response>][] {
         fetch(url, {
           method: 'POST',
           headers: { ...auth, 'Content-Type': 'application/json', 'X-Request-Id': `json-post-${i}` },
+          body,
+        }),
+    ]);
+  }
+  for (let i = 0; i < 2; i++) {
+    // What Apollo Client, urql and graphql-request send: the buffered door takes it.
+    rows.push([
+      `json-post-client-${i}`,
+      () =>
+        fetch(url, {
+          method: 'POST',
+          headers: {
+            ...auth,
+            'Content-Type': 'application/json',
+            Accept: 'application/graphql-response+json, application/json;q=0.9',
+            'X-Request-Id': `json-post-client-${i}`,
+          },
           body,
         }),
     ]);
@@ -143,14 +161,20 @@ describe("Yoga's masking at both doors", () => {
     const g = createGateway({ endpoint: emu.url, maxRetries: 0, plugins: [failing as Plugin] });
     const s = await startGatewayServer(g, { port: 0, logger: captureLogger().logger });
     try {
-      for (const accept of ['application/json', 'application/graphql-response+json']) {
+      // A cross-origin request (CORS) is Yoga's door's; the plain one is the buffered door's.
+      for (const door of [{}, { Origin: 'http://localhost:5173' }] as Record<string, string>[]) {
         const res = await fetch(`${s.url}/graphql`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: accept, 'X-Auth-Token': DEMO_TOKEN },
+          headers: {
+            'Content-Type': 'application/json',
+            Accept: 'application/json',
+            'X-Auth-Token': DEMO_TOKEN,
+            ...door,
+          },
           body,
         });
         const text = await res.text();
-        expect(res.status, accept).toBe(200);
+        expect(res.status, JSON.stringify(door)).toBe(200);
         expect(JSON.parse(text)).toMatchObject({ data: null, errors: [{ message: 'Unexpected error.' }] });
         expect(text).not.toContain('hunter2');
         expect(text).not.toContain('/work');
@@ -178,10 +202,17 @@ describe('a refusal by a plugin', () => {
     const s = await startGatewayServer(g, { port: 0, logger: cap2.logger });
     try {
       const answers = [];
-      for (const accept of ['application/json', 'application/graphql-response+json']) {
+      // The plain request takes the buffered door; a cross-origin one (CORS) Yoga's.
+      for (const door of [{}, { Origin: 'http://localhost:5173' }] as Record<string, string>[]) {
         const res = await fetch(`${s.url}/graphql`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: accept, 'X-Auth-Token': DEMO_TOKEN, 'X-Refuse': '1' },
+          headers: {
+            'Content-Type': 'application/json',
+            Accept: 'application/json',
+            'X-Auth-Token': DEMO_TOKEN,
+            'X-Refuse': '1',
+            ...door,
+          },
           body,
         });
         answers.push({ status: res.status, body: await res.json() });
@@ -197,6 +228,34 @@ describe('a refusal by a plugin', () => {
         .filter((l) => l.msg === 'request')
         .map((l) => l.via);
       expect(via).toEqual(['fast', 'yoga']);
+    } finally {
+      await s.shutdown();
+    }
+  });
+
+  it('an unexpected failure in a hook is masked with the one mask setting (MASKED_ERRORS) at both doors', async () => {
+    const crashing: Plugin = {
+      onParams() {
+        throw new Error('hook failed reading /work/secret with password hunter2');
+      },
+    };
+    const g = createGateway({ endpoint: emu.url, maxRetries: 0, plugins: [crashing] });
+    const s = await startGatewayServer(g, { port: 0, logger: captureLogger().logger });
+    try {
+      const answers = [];
+      for (const door of [{}, { Origin: 'http://localhost:5173' }] as Record<string, string>[]) {
+        const res = await fetch(`${s.url}/graphql`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-Auth-Token': DEMO_TOKEN, ...door },
+          body,
+        });
+        answers.push({ status: res.status, text: await res.text() });
+      }
+      expect(answers[0]).toEqual(answers[1]);
+      expect(JSON.parse(answers[0]?.text ?? '')).toEqual({
+        errors: [{ message: MASKED_ERRORS.errorMessage, extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+      });
+      expect(answers[0]?.text).not.toContain('hunter2');
     } finally {
       await s.shutdown();
     }

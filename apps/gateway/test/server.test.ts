@@ -160,9 +160,10 @@ describe('over real HTTP', () => {
 });
 
 describe('two doors, one pipeline', () => {
-  it("the buffered door answers exactly as Yoga's own HTTP handling does", async () => {
-    const fast = await start();
-    const yogaOnly = await start({ fastPath: false });
+  it("the buffered door answers exactly as Yoga's own HTTP handling does: status, body and headers, for every common Accept", async () => {
+    // A limit of 2 per minute: each caller's third request is RATE_LIMITED (429 with Retry-After).
+    const fast = await start({ rateLimitPerMinute: 2 });
+    const yogaOnly = await start({ fastPath: false, rateLimitPerMinute: 2 });
     const other = `query Other($projectId: ID!) { obsBuckets(projectId: $projectId) { location } }`;
     const cases: [Record<string, unknown>, Record<string, string>, string][] = [
       [{ projectId: DEMO_PROJECT_ID }, { 'X-Auth-Token': DEMO_TOKEN }, QUERY],
@@ -175,22 +176,97 @@ describe('two doors, one pipeline', () => {
       [{}, { 'X-Auth-Token': DEMO_TOKEN }, '{ obsBuckets('],
       [{}, { 'X-Auth-Token': DEMO_TOKEN }, 'mutation { x }'],
     ];
+    // What Apollo Client, urql and graphql-request send, and the plain values.
+    const accepts = [
+      undefined,
+      'application/json',
+      '*/*',
+      'application/graphql-response+json, application/json;q=0.9',
+      'application/graphql-response+json,application/json;q=0.9,*/*;q=0.8',
+      'application/json;q=0.9, application/graphql-response+json',
+      'application/graphql-response+json; charset=utf-8, application/json; charset=utf-8',
+    ];
     // Upstream request ids differ between calls; everything else must match.
-    const strip = (b: unknown) => JSON.stringify(b).replace(/"requestId":"[0-9a-f]+"/g, '');
-    for (const [variables, headers, query] of cases) {
-      const a = await gql(fetch, fast.url, variables, headers, query);
-      const b = await gql(fetch, yogaOnly.url, variables, headers, query);
-      expect(strip(a.body), `${query} ${JSON.stringify(variables)}`).toBe(strip(b.body));
-      expect(a.status).toBe(b.status);
-      expect(a.headers.get('content-type')).toBe(b.headers.get('content-type'));
+    const strip = (b: string) => b.replace(/"requestId":"[0-9a-f]+"/g, '').replace(/"retryAfterMs":\d+/g, '');
+    // Per connection or per answer: not Yoga's to decide.
+    const own = new Set(['date', 'connection', 'keep-alive', 'x-request-id']);
+    const post = async (url: string, variables: unknown, headers: Record<string, string>, query: string) => {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const kept = [...res.headers].filter(([name]) => !own.has(name));
+      return {
+        status: res.status,
+        headers: kept,
+        body: strip(await res.text()),
+        requestId: res.headers.get('x-request-id'),
+      };
+    };
+    const seen = new Set<string>();
+    let n = 0;
+    for (const accept of accepts) {
+      for (const [variables, headers, query] of cases) {
+        // A new caller per Accept, so the rate limit hits the same requests at both doors.
+        const given = headers['X-Auth-Token'];
+        const token = given === DEMO_TOKEN ? emu.issueToken() : given && `${given}${accepts.indexOf(accept)}`;
+        const sent = { ...headers, ...(token ? { 'X-Auth-Token': token } : {}), ...(accept ? { Accept: accept } : {}) };
+        const a = await post(fast.url, variables, sent, query);
+        const b = await post(yogaOnly.url, variables, sent, query);
+        const label = `${accept} ${query} ${JSON.stringify(variables)}`;
+        expect(a.body, label).toBe(b.body);
+        expect(a.status, label).toBe(b.status);
+        expect(a.headers, label).toEqual(b.headers);
+        expect(a.requestId).toMatch(/^[0-9a-f-]{36}$/);
+        seen.add(`${a.status} ${a.headers.find(([h]) => h === 'content-type')?.[1]}`);
+        n++;
+      }
+      // The same caller's third request in a minute: RATE_LIMITED, with Retry-After at both doors.
+      const token = emu.issueToken();
+      const limited = { 'X-Auth-Token': token, ...(accept ? { Accept: accept } : {}) };
+      for (let i = 0; i < 3; i++) {
+        const a = await post(fast.url, { projectId: DEMO_PROJECT_ID }, limited, QUERY);
+        const b = await post(yogaOnly.url, { projectId: DEMO_PROJECT_ID }, limited, QUERY);
+        expect(a.body).toBe(b.body);
+        expect(a.status).toBe(i < 2 ? 200 : 429);
+        expect(b.status).toBe(a.status);
+        expect(a.headers).toEqual(b.headers);
+        if (i === 2) {
+          expect(a.body).toContain('RATE_LIMITED');
+          expect(Number(a.headers.find(([h]) => h === 'retry-after')?.[1])).toBeGreaterThan(0);
+        }
+        n++;
+      }
     }
+    // Both media types and the GraphQL-over-HTTP statuses were met (a validation error is 400 as graphql-response+json).
+    expect(seen).toContain('400 application/graphql-response+json; charset=utf-8');
+    expect(seen).toContain('200 application/json; charset=utf-8');
     const via = (lines: string[]) =>
       lines
         .map((l) => JSON.parse(l))
         .filter((l) => l.msg === 'request')
         .map((l) => l.via);
-    expect(via(fast.lines)).toEqual(cases.map(() => 'fast'));
-    expect(via(yogaOnly.lines)).toEqual(cases.map(() => 'yoga'));
+    expect(via(fast.lines)).toEqual(Array.from({ length: n }, () => 'fast'));
+    expect(via(yogaOnly.lines)).toEqual(Array.from({ length: n }, () => 'yoga'));
+  });
+
+  it("an unusual Accept goes to Yoga's door, which negotiates it", async () => {
+    const { url, lines } = await start();
+    for (const accept of ['text/event-stream', 'application/json; charset=latin1', 'text/html', 'application/xml']) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: accept, 'X-Auth-Token': DEMO_TOKEN },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      await res.arrayBuffer();
+    }
+    const via = lines
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'request')
+      .map((l) => l.via);
+    expect(via.length).toBeGreaterThan(0);
+    expect(via.every((v) => v === 'yoga')).toBe(true);
   });
 
   it('armor limits apply at the buffered door too (no upstream call)', async () => {
