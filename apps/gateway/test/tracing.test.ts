@@ -105,6 +105,95 @@ describe('tracing', () => {
   });
 });
 
+describe('tracing with no exporter (no span processor: no spans, only traceparent on to DBSS)', () => {
+  let bare: GatewayServer;
+  beforeAll(async () => {
+    // What the bin runs without OTEL_EXPORTER_OTLP_ENDPOINT: a provider with no span processor.
+    const tracing = createTracerProvider();
+    const gateway = createGateway({ endpoint: emu.url, maxRetries: 0, tracing, logger: captureLogger().logger });
+    bare = await startGatewayServer(gateway, { port: 0, logger: captureLogger().logger });
+  });
+  afterAll(async () => {
+    await bare.shutdown();
+  });
+  const sentTo = (i = 0) => W3C.exec(emu.requests[i]?.headers.traceparent ?? '');
+  const send = (headers: Record<string, string>, query = QUERY) =>
+    gql(
+      fetch,
+      `${bare.url}/graphql`,
+      { projectId: DEMO_PROJECT_ID },
+      { 'X-Auth-Token': DEMO_TOKEN, ...headers },
+      query,
+    );
+
+  it.each([
+    ['the buffered door', {}],
+    ['Yoga’s door', { Origin: 'http://localhost:5173' }],
+  ])(
+    'continues the caller’s trace through %s: same trace id, a new span id, flags and tracestate kept',
+    async (_, door) => {
+      for (const flags of ['01', '00']) {
+        emu.reset();
+        const { body } = await send({
+          ...door,
+          traceparent: `00-${TRACE_ID}-${PARENT_ID}-${flags}`,
+          tracestate: 'vendor=x',
+        });
+        expect(body.data?.obsBuckets).toHaveLength(12);
+        const sent = emu.requests[0]?.headers.traceparent ?? '';
+        const [, traceId, spanId] = sentTo() ?? [];
+        expect(traceId).toBe(TRACE_ID);
+        expect(spanId).toMatch(/^[0-9a-f]{16}$/);
+        expect(spanId).not.toBe(PARENT_ID);
+        expect(spanId).not.toBe('0000000000000000');
+        expect(sent.endsWith(`-${flags}`)).toBe(true);
+        expect(emu.requests[0]?.headers.tracestate).toBe('vendor=x');
+      }
+      // Nothing recorded: the exporter of the recorded gateway above saw no span of this trace.
+      expect(spansOf(TRACE_ID)).toEqual([]);
+    },
+  );
+
+  it('a missing or malformed traceparent starts a new sampled trace (a new one per request)', async () => {
+    const traceIds: string[] = [];
+    for (const traceparent of [undefined, '00-zzz-1-01', `00-${'0'.repeat(32)}-${PARENT_ID}-01`, `01-${TRACE_ID}`]) {
+      emu.reset();
+      await send(traceparent ? { traceparent, tracestate: 'vendor=x' } : {});
+      const sent = emu.requests[0]?.headers.traceparent ?? '';
+      const [, traceId, spanId] = sentTo() ?? [];
+      expect(traceId, traceparent).toMatch(/^[0-9a-f]{32}$/);
+      expect(traceId).not.toBe(TRACE_ID);
+      expect(traceId).not.toBe('0'.repeat(32));
+      expect(spanId).toMatch(/^[0-9a-f]{16}$/);
+      expect(sent.endsWith('-01'), sent).toBe(true);
+      // The caller's tracestate belongs to the caller's (unusable) trace: not carried into a new one.
+      expect(emu.requests[0]?.headers.tracestate).toBeUndefined();
+      traceIds.push(traceId as string);
+    }
+    expect(new Set(traceIds).size).toBe(traceIds.length);
+  });
+
+  it('two aliases in one request: two DBSS calls under the same trace id, each with its own span id', async () => {
+    const twice = `query Two($projectId: ID!) {
+      a: obsBuckets(projectId: $projectId, region: "cn-north-4") { bucketName }
+      b: obsBuckets(projectId: $projectId, region: "cn-east-3") { bucketName }
+    }`;
+    for (const traceparent of [`00-${TRACE_ID}-${PARENT_ID}-01`, undefined]) {
+      emu.reset();
+      await send(traceparent ? { traceparent } : {}, twice);
+      expect(emu.requests).toHaveLength(2);
+      const [, traceA, spanA] = sentTo(0) ?? [];
+      const [, traceB, spanB] = sentTo(1) ?? [];
+      expect(traceA).toMatch(/^[0-9a-f]{32}$/);
+      expect(traceB).toBe(traceA);
+      if (traceparent) expect(traceA).toBe(TRACE_ID);
+      expect(spanA).toMatch(/^[0-9a-f]{16}$/);
+      expect(spanB).toMatch(/^[0-9a-f]{16}$/);
+      expect(spanB).not.toBe(spanA);
+    }
+  });
+});
+
 describe('OTLP export', () => {
   it('is on only when OTEL_EXPORTER_OTLP_ENDPOINT (or the traces endpoint) is set, and checked', () => {
     const base = { HUAWEICLOUD_SDK_REGION: 'cn-north-4' };
