@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { DbssClient } from '../packages/core/dist/index.js';
-import { DEMO_PROJECT_ID, DEMO_TOKEN } from '../packages/emulator/dist/index.js';
+import { DEMO_AK, DEMO_PROJECT_ID, DEMO_SK, DEMO_TOKEN } from '../packages/emulator/dist/index.js';
 import { startProcess, table, timeSequential } from './lib.mjs';
 
 // The same undici core depends on (resolved from core's own node_modules).
@@ -13,6 +13,7 @@ const emulatorBin = fileURLToPath(new URL('../packages/emulator/dist/cli.js', im
 const { url, child } = await startProcess(emulatorBin, ['--port', '0']);
 const dispatcher = new Agent({ keepAliveTimeout: 10_000 });
 let client;
+let signing;
 try {
   const target = `${url}/v2/${DEMO_PROJECT_ID}/audit/backup/obs-buckets`;
   const raw = async () => {
@@ -31,7 +32,13 @@ try {
     const list = await client.listObsBuckets({ projectId: DEMO_PROJECT_ID });
     if (list.length === 0) throw new Error('no buckets');
   };
-  const sides = [raw, rawUndici, viaCore];
+  // What official-SDK users run: every attempt signed (SDK-HMAC-SHA256) and verified by the emulator.
+  signing = new DbssClient({ endpoint: url, auth: { type: 'aksk', ak: DEMO_AK, sk: DEMO_SK }, proxy: false });
+  const viaCoreAksk = async () => {
+    const list = await signing.listObsBuckets({ projectId: DEMO_PROJECT_ID });
+    if (list.length === 0) throw new Error('no buckets');
+  };
+  const sides = [raw, rawUndici, viaCore, viaCoreAksk];
   for (const fn of sides) await timeSequential(500, fn);
   // Interleaved call by call (rotating which goes first): every side sees the same machine noise.
   const ns = new Map(sides.map((fn) => [fn, 0]));
@@ -46,7 +53,8 @@ try {
   const rawMs = ns.get(raw) / 1e6;
   const undiciMs = ns.get(rawUndici) / 1e6;
   const coreMs = ns.get(viaCore) / 1e6;
-  console.log(`\n## core: ${N} sequential listObsBuckets (token auth, emulator in its own process)\n`);
+  const akskMs = ns.get(viaCoreAksk) / 1e6;
+  console.log(`\n## core: ${N} sequential listObsBuckets (emulator in its own process)\n`);
   console.log(
     table([
       ['client', 'total ms', 'µs/call', 'ratio'],
@@ -58,6 +66,12 @@ try {
         (undiciMs / rawMs).toFixed(2),
       ],
       ['@dbss-obs/core', coreMs.toFixed(0), ((coreMs * 1000) / N).toFixed(0), (coreMs / rawMs).toFixed(2)],
+      [
+        '@dbss-obs/core, AK/SK signed',
+        akskMs.toFixed(0),
+        ((akskMs * 1000) / N).toFixed(0),
+        (akskMs / rawMs).toFixed(2),
+      ],
     ]),
   );
   console.log(
@@ -66,5 +80,6 @@ try {
 } finally {
   await dispatcher.close();
   await client?.close();
+  await signing?.close();
   child.kill();
 }
