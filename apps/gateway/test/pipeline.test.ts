@@ -112,6 +112,17 @@ function batch(url: string): [string, () => Promise<Response>][] {
   return rows;
 }
 
+/** Both doors: a plain POST takes the buffered door, a cross-origin one (CORS) Yoga's. */
+const DOORS: Record<string, string>[] = [{}, { Origin: 'http://localhost:5173' }];
+
+/** A JSON POST to /graphql as the demo caller, with extra headers. */
+function postAt(url: string, body: string, headers: Record<string, string>) {
+  return fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Auth-Token': DEMO_TOKEN, ...headers },
+    body,
+  });
+}
 describe('one pipeline', () => {
   it('a test-only plugin counting onExecute sees every request of a mixed batch, at both doors', async () => {
     const rows = batch(`${server.url}/graphql`);
@@ -162,17 +173,8 @@ describe("Yoga's masking at both doors", () => {
     const s = await startGatewayServer(g, { port: 0, logger: captureLogger().logger });
     try {
       // A cross-origin request (CORS) is Yoga's door's; the plain one is the buffered door's.
-      for (const door of [{}, { Origin: 'http://localhost:5173' }] as Record<string, string>[]) {
-        const res = await fetch(`${s.url}/graphql`, {
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/json',
-            Accept: 'application/json',
-            'X-Auth-Token': DEMO_TOKEN,
-            ...door,
-          },
-          body,
-        });
+      for (const door of DOORS) {
+        const res = await postAt(s.url, body, door);
         const text = await res.text();
         expect(res.status, JSON.stringify(door)).toBe(200);
         expect(JSON.parse(text)).toMatchObject({ data: null, errors: [{ message: 'Unexpected error.' }] });
@@ -203,18 +205,8 @@ describe('a refusal by a plugin', () => {
     try {
       const answers = [];
       // The plain request takes the buffered door; a cross-origin one (CORS) Yoga's.
-      for (const door of [{}, { Origin: 'http://localhost:5173' }] as Record<string, string>[]) {
-        const res = await fetch(`${s.url}/graphql`, {
-          method: 'POST',
-          headers: {
-            'Content-Type': 'application/json',
-            Accept: 'application/json',
-            'X-Auth-Token': DEMO_TOKEN,
-            'X-Refuse': '1',
-            ...door,
-          },
-          body,
-        });
+      for (const door of DOORS) {
+        const res = await postAt(s.url, body, { 'X-Refuse': '1', ...door });
         answers.push({ status: res.status, body: await res.json() });
       }
       expect(answers[0]).toEqual(answers[1]);
