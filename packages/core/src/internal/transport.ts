@@ -2,7 +2,7 @@
 // dispatcher (or an injected fetch). Every attempt is authenticated afresh in `onRequest`, every failure
 // becomes a typed DbssError in one place (`onRequestError` / `onResponseError`).
 import { createFetch, type FetchContext, type FetchOptions } from 'ofetch';
-import { Agent, type Dispatcher, EnvHttpProxyAgent, request as undiciRequest } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, util as undiciUtil } from 'undici';
 import {
   DbssAbortError,
   DbssApiError,
@@ -155,27 +155,106 @@ class RequestHeaders {
 
 type Adapter = (input: string, init: DbssFetchOptions) => Promise<BufferedResponse>;
 
+/**
+ * undici at its dispatcher API: the answer is buffered by a small handler instead of going through
+ * `undici.request`'s body stream, per-request URL parsing and abort signal. That was half of core's cost
+ * per call (bench/core.mjs); connection pooling, keep-alive, proxying and HTTP parsing stay undici's.
+ */
 function undiciAdapter(dispatcher: Dispatcher): Adapter {
-  return (input, init) =>
-    withAttemptTimer(init.dbss, async (signal) => {
-      const res = await undiciRequest(input, {
-        method: init.method as Dispatcher.HttpMethod,
-        headers: (init.headers as unknown as RequestHeaders).record,
-        body: init.body as string | undefined,
-        signal,
-        dispatcher,
-      });
-      const rid = res.headers['x-request-id'];
-      init.dbss.requestId = Array.isArray(rid) ? rid[0] : rid;
-      const text = await res.body.text();
-      return new BufferedResponse(res.statusCode, recordReader(res.headers), text);
+  return (_input, init) => {
+    const state = init.dbss;
+    const { url } = state.req;
+    return dispatchAttempt(dispatcher, state, {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      method: init.method as Dispatcher.HttpMethod,
+      headers: (init.headers as unknown as RequestHeaders).record,
+      body: (init.body as string | undefined) ?? null,
     });
+  };
+}
+
+/**
+ * One attempt through `dispatcher.dispatch`, settled with the whole body read, under the attempt's timer
+ * and the caller's signal. Either one stopping the attempt aborts the request (once undici has it on a
+ * connection) and rejects at once, even while the request still waits for a connection.
+ */
+function dispatchAttempt(
+  dispatcher: Dispatcher,
+  state: CallState,
+  options: Dispatcher.DispatchOptions,
+): Promise<BufferedResponse> {
+  const { signal: caller, timeoutMs } = state.opts;
+  return new Promise<BufferedResponse>((resolve, reject) => {
+    let settled = false;
+    let abort: ((err: Error) => void) | undefined;
+    let stopped: Error | undefined;
+    let status = 0;
+    let headers: Record<string, string | string[] | undefined> = {};
+    const chunks: Buffer[] = [];
+    const settle = (err: unknown, res?: BufferedResponse) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (onAbort) caller?.removeEventListener('abort', onAbort);
+      if (res) resolve(res);
+      else reject(err);
+    };
+    const stop = (err: Error) => {
+      if (settled) return;
+      stopped = err;
+      abort?.(err);
+      settle(err);
+    };
+    const timer = setTimeout(() => {
+      state.timedOut = true;
+      stop(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    }, timeoutMs);
+    const onAbort = caller ? () => stop(abortReason(caller)) : undefined;
+    if (caller && onAbort) {
+      if (caller.aborted) return onAbort();
+      caller.addEventListener('abort', onAbort, { once: true });
+    }
+    try {
+      dispatcher.dispatch(options, {
+        onConnect(abortRequest) {
+          if (stopped) abortRequest(stopped);
+          else abort = abortRequest;
+        },
+        onHeaders(statusCode, rawHeaders) {
+          if (statusCode < 200) return true; // 1xx: the final answer follows
+          status = statusCode;
+          headers = undiciUtil.parseHeaders(rawHeaders as unknown as Buffer[]);
+          const rid = headers['x-request-id'];
+          state.requestId = Array.isArray(rid) ? rid[0] : rid;
+          return true;
+        },
+        onData(chunk) {
+          chunks.push(chunk);
+          return true;
+        },
+        onComplete() {
+          const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+          settle(undefined, new BufferedResponse(status, recordReader(headers), body.toString('utf8')));
+        },
+        onError(err) {
+          settle(err);
+        },
+      });
+    } catch (err) {
+      settle(err);
+    }
+  });
+}
+
+function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('This operation was aborted', 'AbortError');
 }
 
 function fetchAdapter(fetchImpl: FetchLike): Adapter {
-  return (input, init) =>
+  return (_input, init) =>
     withAttemptTimer(init.dbss, async (signal) => {
-      const res = await fetchImpl(input, {
+      const res = await fetchImpl(init.dbss.req.url.href, {
         method: init.method,
         headers: (init.headers as unknown as RequestHeaders).record,
         body: init.body as string | undefined,
@@ -252,7 +331,11 @@ export function createTransport(options: TransportOptions): Transport {
   const $fetch = createFetch({
     fetch: adapter as unknown as typeof fetch,
     Headers: RequestHeaders as unknown as typeof Headers,
-  }).create({
+  });
+  // Every call's options start from these (one spread in send()), rather than being ofetch defaults
+  // (`$fetch.create`): ofetch merges defaults into a call's options with a second object spread, which
+  // V8 runs on a slow path, about 4 µs a call, a tenth of core's own cost.
+  const baseOptions: FetchOptions<'text'> = {
     responseType: 'text',
     // Retried statuses: 429 and every 5xx. A request with no answer counts as 500 in ofetch, so
     // connection errors and timeouts are retried too; aborts opt out in onRequestError.
@@ -274,7 +357,7 @@ export function createTransport(options: TransportOptions): Transport {
         if (pending) await pending;
       }
       ctx.options.headers = new RequestHeaders(req.headers) as unknown as Headers;
-      // The attempt's timer (and the caller's signal) are the adapters' (withAttemptTimer): it covers the
+      // The attempt's timer (and the caller's signal) are the adapters' (dispatchAttempt, withAttemptTimer): it covers the
       // body, which they read before resolving. ofetch's own `timeout` is not used: it is cleared once
       // headers arrive.
       state.started = opts.onAttempt ? performance.now() : 0;
@@ -308,7 +391,7 @@ export function createTransport(options: TransportOptions): Transport {
       const res = ctx.response as unknown as BufferedResponse;
       decide(ctx as Ctx, state, DbssApiError.generate(res.status, res.bodyText, res.headers, redactorFor(state.opts)));
     },
-  });
+  };
 
   /** Records the attempt's error (ofetch keeps it as the cause) and how long to wait, or not to retry. */
   function decide(ctx: Ctx, state: CallState, err: DbssError) {
@@ -335,13 +418,19 @@ export function createTransport(options: TransportOptions): Transport {
       };
       let res: BufferedResponse;
       try {
-        res = (await $fetch.raw(req.url.href, {
-          method: req.method,
-          body: req.body,
-          // Only GET is retried (ofetch would retry any non-payload method).
-          retry: isRetryableMethod(req.method) ? opts.maxRetries : 0,
-          dbss: state,
-        } as DbssFetchOptions)) as unknown as BufferedResponse;
+        // The URL object, not its href: ofetch then skips its base-URL and query handling, which deletes
+        // option keys (and so slows every later read of the options object).
+        res = (await $fetch.raw(
+          req.url as unknown as string,
+          {
+            ...baseOptions,
+            method: req.method,
+            body: req.body,
+            // Only GET is retried (ofetch would retry any non-payload method).
+            retry: isRetryableMethod(req.method) ? opts.maxRetries : 0,
+            dbss: state,
+          } as DbssFetchOptions,
+        )) as unknown as BufferedResponse;
       } catch (err) {
         if (isDbssError(err)) throw err;
         // ofetch's FetchError: our typed error is the attempt's error.
