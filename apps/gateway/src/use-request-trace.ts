@@ -98,21 +98,31 @@ export function useRequestTrace(rootFields: ReadonlySet<string>): Plugin<ServerC
   };
 }
 
+type EndListener = (trace: RequestTrace, status: number) => void;
+/** Per request: what to call when its HTTP exchange ends, behind one 'close' listener. */
+const endListeners = new WeakMap<RequestTrace, EndListener[]>();
+
 /**
  * Hooks that call `done(trace, status)` once the HTTP exchange of a GraphQL request has ended.
  * Yoga's door fires `onRequest` (so requests refused before GraphQL parameters exist count too);
- * both doors fire `onParams`. In-process calls (no HTTP response) are not reported.
+ * both doors fire `onParams`. In-process calls (no HTTP response) are not reported. However many
+ * plugins use this, a request gets one listener on its response.
  */
-export function onRequestEnd(
-  done: (trace: RequestTrace, status: number) => void,
-): Pick<Plugin<ServerContext>, 'onRequest' | 'onParams'> {
-  const attached = new WeakSet<RequestTrace>();
+export function onRequestEnd(done: EndListener): Pick<Plugin<ServerContext>, 'onRequest' | 'onParams'> {
   const attach = (ctx: Partial<ServerContext> | undefined) => {
     const trace = ctx?.trace;
     const res = ctx?.res;
-    if (!trace || !res || attached.has(trace)) return;
-    attached.add(trace);
-    res.once('close', () => done(trace, res.statusCode));
+    if (!trace || !res) return;
+    let listeners = endListeners.get(trace);
+    if (!listeners) {
+      const list: EndListener[] = [];
+      listeners = list;
+      endListeners.set(trace, list);
+      res.once('close', () => {
+        for (const listener of list) listener(trace, res.statusCode);
+      });
+    }
+    if (!listeners.includes(done)) listeners.push(done);
   };
   return {
     onRequest({ serverContext }) {

@@ -124,20 +124,22 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
       return answer;
     };
 
-  return {
+  const plugin: Plugin<GatewayContext> = {
     onContextBuilding({ context, extendContext }) {
       extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, cached) });
     },
-    onExecute({ args }) {
-      if (staleMs <= 0) return;
-      return {
-        onExecuteDone({ result, setResult }) {
-          const ageMs = staleAge.get(args.contextValue);
-          if (ageMs === undefined || Symbol.asyncIterator in result) return;
-          const r = result as ExecutionResult;
-          if (r.data) setResult({ ...r, extensions: { ...r.extensions, stale: { ageMs } } });
-        },
-      };
-    },
   };
+  // Only with stale answers on: the hook adds `extensions.stale` to a result that used one. (Without,
+  // no hook: each one is a step on every request's path.)
+  if (staleMs > 0) {
+    plugin.onExecute = ({ args }) => ({
+      onExecuteDone({ result, setResult }) {
+        const ageMs = staleAge.get(args.contextValue);
+        if (ageMs === undefined || Symbol.asyncIterator in result) return;
+        const r = result as ExecutionResult;
+        if (r.data) setResult({ ...r, extensions: { ...r.extensions, stale: { ageMs } } });
+      },
+    });
+  }
+  return plugin;
 }

@@ -384,7 +384,8 @@ export class DbssClient {
     const req: AuthRequest = {
       method: 'GET',
       url: new URL(`v2/${projectId}/audit/backup/obs-buckets`, this.#base),
-      headers: params.headers ? { ...params.headers, ...BASE_HEADERS } : { ...BASE_HEADERS },
+      // Object.assign, not two spreads: V8 runs a second spread in one literal on a slow path.
+      headers: params.headers ? Object.assign({}, params.headers, BASE_HEADERS) : { ...BASE_HEADERS },
       projectId,
       signal: params.signal,
     };
