@@ -84,7 +84,7 @@ export function useUpstreamBudget(opts: UpstreamBudgetOptions): Plugin<GatewayCo
   const budgeted =
     (inner: ListBuckets): ListBuckets =>
     (call, ctx) =>
-      inner({ ...call, beforeAttempt: waitForSlot }, ctx);
+      inner(Object.assign({}, call, { beforeAttempt: waitForSlot }), ctx);
   // Off: no hook at all (every hook is a step on every request's path).
   if (perSecond <= 0) return {};
   return {

@@ -99,8 +99,11 @@ export function useRequestTrace(rootFields: ReadonlySet<string>): Plugin<ServerC
 }
 
 type EndListener = (trace: RequestTrace, status: number) => void;
-/** Per request: what to call when its HTTP exchange ends, behind one 'close' listener. */
-const endListeners = new WeakMap<RequestTrace, EndListener[]>();
+/**
+ * Per request, on its trace: what to call when its HTTP exchange ends, behind one 'close' listener. (A
+ * property, not a WeakMap entry per request, which costs the young-generation GC.)
+ */
+const END_LISTENERS = Symbol('dbss-obs.end-listeners');
 
 /**
  * Hooks that call `done(trace, status)` once the HTTP exchange of a GraphQL request has ended.
@@ -110,14 +113,14 @@ const endListeners = new WeakMap<RequestTrace, EndListener[]>();
  */
 export function onRequestEnd(done: EndListener): Pick<Plugin<ServerContext>, 'onRequest' | 'onParams'> {
   const attach = (ctx: Partial<ServerContext> | undefined) => {
-    const trace = ctx?.trace;
+    const trace = ctx?.trace as (RequestTrace & { [END_LISTENERS]?: EndListener[] }) | undefined;
     const res = ctx?.res;
     if (!trace || !res) return;
-    let listeners = endListeners.get(trace);
+    let listeners = trace[END_LISTENERS];
     if (!listeners) {
       const list: EndListener[] = [];
       listeners = list;
-      endListeners.set(trace, list);
+      trace[END_LISTENERS] = list;
       res.once('close', () => {
         for (const listener of list) listener(trace, res.statusCode);
       });

