@@ -5,11 +5,10 @@
 // 135-145 MB instead of ~215 (bench/gateway.mjs measures both; still needed after core stopped keeping
 // each call's timeout signal alive for 10 s).
 import { isDbssError } from '@dbss-obs/core';
-import { DEMO_PROJECT_ID, DEMO_REGION, DEMO_TOKEN, startEmulator } from '@dbss-obs/emulator';
 import { pino } from 'pino';
 import { gatewayConfigFromEnv } from './config.js';
 import { startGatewayServer } from './server.js';
-import { createSharedStore, FallbackStore } from './shared/index.js';
+import { createSharedStore, redisLiveness } from './shared/create.js';
 import { createTracerProvider, otlpSpanProcessor } from './tracing.js';
 import { createGateway } from './yoga.js';
 
@@ -26,16 +25,18 @@ async function main(): Promise<number> {
     base: { service: 'dbss-obs-gateway' },
     redact: { paths: ['*.authorization', '*.token', '*.sk', '*.password', '*["x-auth-token"]'], censor: '[REDACTED]' },
   });
-  const emulator = cfg.demo ? await startEmulator({ port: 0 }) : undefined;
-  if (emulator) {
+  // The emulator and its data are loaded only in demo mode.
+  const demo = cfg.demo ? await import('@dbss-obs/emulator') : undefined;
+  const emulator = demo ? await demo.startEmulator({ port: 0 }) : undefined;
+  if (demo && emulator) {
     cfg.gateway.endpoint = emulator.url;
     cfg.gateway.iamEndpoint ??= emulator.url;
     // The demo project is named after this region, so queries without projectId find it too.
-    cfg.gateway.region ??= DEMO_REGION;
+    cfg.gateway.region ??= demo.DEMO_REGION;
     if (cfg.gateway.graphiql !== false) {
       cfg.gateway.graphiql = {
-        headers: { 'X-Auth-Token': DEMO_TOKEN },
-        defaultQuery: `# Demo: the embedded emulator answers. Press the run button (or Ctrl-Enter).\n{\n  obsBuckets(projectId: "${DEMO_PROJECT_ID}") {\n    bucketName\n    location\n  }\n}\n`,
+        headers: { 'X-Auth-Token': demo.DEMO_TOKEN },
+        defaultQuery: `# Demo: the embedded emulator answers. Press the run button (or Ctrl-Enter).\n{\n  obsBuckets(projectId: "${demo.DEMO_PROJECT_ID}") {\n    bucketName\n    location\n  }\n}\n`,
       };
     }
   }
@@ -49,19 +50,19 @@ async function main(): Promise<number> {
     : undefined;
   // Shared state: through Redis for a fleet (this process stands in while Redis is unreachable), else
   // in process. Connecting waits at most 2 s: a Redis that is down delays nothing more.
-  const store = createSharedStore({
+  const store = await createSharedStore({
     redisUrl: cfg.redisUrl,
     salt: cfg.keySalt,
     commandTimeoutMs: cfg.redisTimeoutMs,
     logger,
   });
-  if (store instanceof FallbackStore) await store.connect();
   // The access log (one line per request) skips redaction: its lines hold only flat strings and numbers
   // built from the request trace, which the nested `*.x` paths above can never match, and redacting
   // costs ~7 µs per line. Every other line (server events, Redis) keeps it.
   const accessLog = logger.child({}, { redact: [] });
   const gateway = createGateway({ ...cfg.gateway, logger: accessLog, tracing: tracerProvider ?? false, store });
-  if (store instanceof FallbackStore) gateway.metrics.watchRedis(() => store.redisUp);
+  const redisUp = redisLiveness(store);
+  if (redisUp) gateway.metrics.watchRedis(redisUp);
   let server: Awaited<ReturnType<typeof startGatewayServer>>;
   try {
     server = await startGatewayServer(gateway, {
@@ -80,17 +81,19 @@ async function main(): Promise<number> {
     return 2;
   }
   const gql = `${server.url}/graphql`;
-  if (emulator) {
-    const body = JSON.stringify({ query: `{ obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName location } }` });
+  if (demo && emulator) {
+    const body = JSON.stringify({
+      query: `{ obsBuckets(projectId: "${demo.DEMO_PROJECT_ID}") { bucketName location } }`,
+    });
     process.stderr.write(
       [
         `DEMO MODE: neither HUAWEICLOUD_SDK_REGION nor DBSS_ENDPOINT is set, so the embedded DBSS emulator (${emulator.url}) answers.`,
-        `GraphiQL:  ${gql}?query=${encodeURIComponent(`{ obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName location } }`)}`,
+        `GraphiQL:  ${gql}?query=${encodeURIComponent(`{ obsBuckets(projectId: "${demo.DEMO_PROJECT_ID}") { bucketName location } }`)}`,
         '           (open it and press the run button; the demo token is already in the Headers tab)',
-        `Token:     ${DEMO_TOKEN}`,
-        `Project:   ${DEMO_PROJECT_ID}`,
-        `Query:     { obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName location } }`,
-        `curl:      curl -s ${gql} -H 'Content-Type: application/json' -H 'X-Auth-Token: ${DEMO_TOKEN}' -d '${body}'`,
+        `Token:     ${demo.DEMO_TOKEN}`,
+        `Project:   ${demo.DEMO_PROJECT_ID}`,
+        `Query:     { obsBuckets(projectId: "${demo.DEMO_PROJECT_ID}") { bucketName location } }`,
+        `curl:      curl -s ${gql} -H 'Content-Type: application/json' -H 'X-Auth-Token: ${demo.DEMO_TOKEN}' -d '${body}'`,
         `Stop with Ctrl-C. Health: ${server.url}/health  Ready: ${server.url}/ready  Metrics: ${server.url}/metrics`,
         '',
       ].join('\n'),
