@@ -137,7 +137,12 @@ interface Shared {
   logger: DbssLogger | undefined;
   projectIds: Map<string, string>;
   discovering: Map<string, Promise<string>>;
+  /** The list URL per base and project (parsed once, not per call; never mutated). */
+  listUrls: Map<string, URL>;
 }
+
+/** Most list URLs kept; past it the map starts over (callers name a handful of projects). */
+const MAX_LIST_URLS = 1000;
 
 const SHARED = Symbol('dbss-obs.shared');
 type InternalOptions = DbssClientOptions & { [SHARED]?: Shared };
@@ -209,6 +214,7 @@ export class DbssClient {
       logger: options.logger,
       projectIds: new Map(),
       discovering: new Map(),
+      listUrls: new Map(),
     };
   }
 
@@ -370,6 +376,18 @@ export class DbssClient {
     return checkedProjectId(match.id, region);
   }
 
+  #listUrl(projectId: string): URL {
+    const urls = this.#shared.listUrls;
+    const key = `${this.#base.href} ${projectId}`;
+    let url = urls.get(key);
+    if (!url) {
+      if (urls.size >= MAX_LIST_URLS) urls.clear();
+      url = new URL(`v2/${projectId}/audit/backup/obs-buckets`, this.#base);
+      urls.set(key, url);
+    }
+    return url;
+  }
+
   /** Lists the OBS buckets a project may back audit logs up into. */
   async listObsBuckets(params: ListObsBucketsParams = {}): Promise<ObsBucket[]> {
     if (params.projectId !== undefined || !this.region || this.projectId) {
@@ -385,7 +403,7 @@ export class DbssClient {
     const projectId = params.projectId ?? this.projectId ?? (await this.resolveProjectId({ signal: params.signal }));
     const req: AuthRequest = {
       method: 'GET',
-      url: new URL(`v2/${projectId}/audit/backup/obs-buckets`, this.#base),
+      url: this.#listUrl(projectId),
       // Object.assign, not two spreads: V8 runs a second spread in one literal on a slow path.
       headers: params.headers ? Object.assign({}, params.headers, BASE_HEADERS) : { ...BASE_HEADERS },
       projectId,

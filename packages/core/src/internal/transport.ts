@@ -107,11 +107,21 @@ class BufferedResponse {
   }
 }
 
-function recordReader(headers: Record<string, string | string[] | undefined>): HeaderReader {
+/**
+ * undici's raw header list, read when asked (core reads one or two headers of an answer): parsing every
+ * header of every answer into a record cost more than the reads.
+ */
+function rawReader(raw: Buffer[]): HeaderReader {
   return {
     get(name) {
-      const v = headers[name.toLowerCase()];
-      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+      const want = name.toLowerCase();
+      let found: string | null = null;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        if (undiciUtil.headerNameToString(raw[i] as Buffer) !== want) continue;
+        const value = (raw[i + 1] as Buffer).toString('latin1');
+        found = found === null ? value : `${found}, ${value}`;
+      }
+      return found;
     },
   };
 }
@@ -190,7 +200,7 @@ function dispatchAttempt(
     let abort: ((err: Error) => void) | undefined;
     let stopped: Error | undefined;
     let status = 0;
-    let headers: Record<string, string | string[] | undefined> = {};
+    let headers: HeaderReader | undefined;
     const chunks: Buffer[] = [];
     const settle = (err: unknown, res?: BufferedResponse) => {
       if (settled) return;
@@ -224,9 +234,8 @@ function dispatchAttempt(
         onHeaders(statusCode, rawHeaders) {
           if (statusCode < 200) return true; // 1xx: the final answer follows
           status = statusCode;
-          headers = undiciUtil.parseHeaders(rawHeaders as unknown as Buffer[]);
-          const rid = headers['x-request-id'];
-          state.requestId = Array.isArray(rid) ? rid[0] : rid;
+          headers = rawReader(rawHeaders as unknown as Buffer[]);
+          state.requestId = headers.get('x-request-id') ?? undefined;
           return true;
         },
         onData(chunk) {
@@ -235,7 +244,7 @@ function dispatchAttempt(
         },
         onComplete() {
           const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-          settle(undefined, new BufferedResponse(status, recordReader(headers), body.toString('utf8')));
+          settle(undefined, new BufferedResponse(status, headers as HeaderReader, body.toString('utf8')));
         },
         onError(err) {
           settle(err);
