@@ -5,7 +5,7 @@ import { createKeyHasher, type HitResult, type KeyHasher, type SharedStore } fro
 export interface MemoryStoreOptions {
   /** Most entries (values and rate-limit windows each) kept; the oldest go first. @default 10000 */
   maxEntries?: number;
-  /** Hashes keys before they are kept. @default a salted HMAC with a random per-process salt */
+  /** Hashes keys before they are kept. @default a salted SHA-256 with a random per-process salt */
   hashKey?: KeyHasher;
   /** The clock. @default Date.now */
   now?: () => number;
