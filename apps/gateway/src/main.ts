@@ -2,7 +2,7 @@
 // dbss-obs-gateway: read the environment, start (the embedded emulator in demo mode and) the server.
 // The 512 MB heap limit in the line above is room (a loaded gateway keeps ~20 MB live), not a squeeze:
 // under it V8 grows the heap by ~1.4x of what is live instead of ~4x, so a loaded gateway stays near
-// 135-145 MB instead of ~215 (bench/gateway.mjs measures both; still needed after core stopped keeping
+// 135-145 MB instead of ~180-200 (bench/gateway.mjs measures both; still needed after core stopped keeping
 // each call's timeout signal alive for 10 s).
 import { isDbssError } from '@dbss-obs/core';
 import { pino } from 'pino';
