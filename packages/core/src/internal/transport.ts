@@ -194,8 +194,9 @@ function dispatchAttempt(
   state: CallState,
   options: Dispatcher.DispatchOptions,
 ): Promise<BufferedResponse> {
-  const { signal: caller, timeoutMs } = state.opts;
   return new Promise<BufferedResponse>((resolve, reject) => {
+    const caller = state.opts.signal;
+    if (caller?.aborted) return reject(abortReason(caller));
     let settled = false;
     let abort: ((err: Error) => void) | undefined;
     let stopped: Error | undefined;
@@ -205,26 +206,16 @@ function dispatchAttempt(
     const settle = (err: unknown, res?: BufferedResponse) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      if (onAbort) caller?.removeEventListener('abort', onAbort);
+      disarm();
       if (res) resolve(res);
       else reject(err);
     };
-    const stop = (err: Error) => {
+    const disarm = armAttempt(state, (err) => {
       if (settled) return;
       stopped = err;
       abort?.(err);
       settle(err);
-    };
-    const timer = setTimeout(() => {
-      state.timedOut = true;
-      stop(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-    }, timeoutMs);
-    const onAbort = caller ? () => stop(abortReason(caller)) : undefined;
-    if (caller && onAbort) {
-      if (caller.aborted) return onAbort();
-      caller.addEventListener('abort', onAbort, { once: true });
-    }
+    });
     try {
       dispatcher.dispatch(options, {
         onConnect(abortRequest) {
@@ -276,30 +267,37 @@ function fetchAdapter(fetchImpl: FetchLike): Adapter {
     });
 }
 
-/**
- * Runs one attempt (headers and the whole body) under its own timer and the caller's signal. The timer
- * is a plain setTimeout cleared the moment the attempt settles, and the caller's signal gets a listener
- * only for that long: `AbortSignal.timeout()` would keep the signal, its listeners and everything they
- * hold (the request, the ofetch context) alive for the full timeout after every call.
- */
+/** Runs one attempt (headers and the whole body) of an injected fetch under the attempt's timer and the caller's signal. */
 async function withAttemptTimer<T>(state: CallState, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const caller = state.opts.signal;
+  if (caller?.aborted) throw abortReason(caller);
   const controller = new AbortController();
-  const { signal: caller, timeoutMs } = state.opts;
-  const timer = setTimeout(() => {
-    state.timedOut = true;
-    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-  }, timeoutMs);
-  const onAbort = caller ? () => controller.abort(caller.reason) : undefined;
-  if (caller && onAbort) {
-    if (caller.aborted) onAbort();
-    else caller.addEventListener('abort', onAbort, { once: true });
-  }
+  const disarm = armAttempt(state, (reason) => controller.abort(reason));
   try {
     return await run(controller.signal);
   } finally {
+    disarm();
+  }
+}
+
+/**
+ * Arms one attempt: its timer, and a listener on the caller's signal; either calls `stop` with its
+ * reason. Returns the disarm the adapter calls the moment the attempt settles. A plain setTimeout, not
+ * `AbortSignal.timeout()`, which would keep the signal, its listeners and everything they hold (the
+ * request, the ofetch context) alive for the full timeout after every call.
+ */
+function armAttempt(state: CallState, stop: (reason: Error) => void): () => void {
+  const { signal: caller, timeoutMs } = state.opts;
+  const timer = setTimeout(() => {
+    state.timedOut = true;
+    stop(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, timeoutMs);
+  const onAbort = caller ? () => stop(abortReason(caller)) : undefined;
+  if (caller && onAbort) caller.addEventListener('abort', onAbort, { once: true });
+  return () => {
     clearTimeout(timer);
     if (caller && onAbort) caller.removeEventListener('abort', onAbort);
-  }
+  };
 }
 
 /** A keep-alive undici dispatcher; through undici's proxy agent when a proxy is configured. */
