@@ -4,6 +4,7 @@ import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { serverAudits } from 'graphql-http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayServer, startGatewayServer } from '../src/index.js';
+import { MemoryStore } from '../src/shared/index.js';
 import { captureLogger, gql, QUERY } from './helpers.js';
 
 const emu = emulatorForFile({ beforeAll, afterAll });
@@ -23,6 +24,24 @@ async function start(opts: Parameters<typeof createGateway>[0] = {}, serverOpts:
   return { server, gateway, url: `${server.url}/graphql`, ...cap };
 }
 
+/** The in-process store, counting the callers that reached coalescing (joined or led an upstream call). */
+class CountingStore extends MemoryStore {
+  callers = 0;
+  override coalesce<T>(key: string, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+    this.callers++;
+    return super.coalesce(key, lockTtlMs, fn);
+  }
+}
+
+/** Polls (deadline 10 s) until `count` callers have reached coalescing. */
+async function untilCallers(store: CountingStore, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (store.callers < count) {
+    if (Date.now() > deadline) throw new Error(`callers at the coalescing step: ${store.callers}, expected ${count}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 const call = (url: string, token?: string, projectId = DEMO_PROJECT_ID) =>
   gql(fetch, url, { projectId }, token ? { 'X-Auth-Token': token } : {});
 
@@ -37,16 +56,26 @@ describe('over real HTTP', () => {
   });
 
   it('makes 100 concurrent identical queries into 1 upstream call; two tokens into 2', async () => {
-    const { url, server } = await start();
-    emu.fault({ delayMs: 300 }, { times: 5 });
-    const results = await Promise.all(Array.from({ length: 100 }, () => call(url, DEMO_TOKEN)));
+    const store = new CountingStore();
+    const { url, server } = await start({ store });
+    // The upstream answer is held until every caller has joined: no delay has to cover the burst.
+    emu.hold();
+    const calls = Array.from({ length: 100 }, () => call(url, DEMO_TOKEN));
+    await emu.whenHeld(1);
+    await untilCallers(store, 100);
+    emu.release();
+    const results = await Promise.all(calls);
     expect(results.every((r) => r.body.data?.obsBuckets?.length === 12)).toBe(true);
     expect(emu.requestCount).toBe(1);
 
     emu.reset();
-    emu.fault({ delayMs: 300 }, { times: 5 });
+    emu.hold();
     const other = emu.issueToken();
-    const mixed = await Promise.all(Array.from({ length: 100 }, (_, i) => call(url, i % 2 ? other : DEMO_TOKEN)));
+    const mixedCalls = Array.from({ length: 100 }, (_, i) => call(url, i % 2 ? other : DEMO_TOKEN));
+    await emu.whenHeld(2);
+    await untilCallers(store, 200);
+    emu.release();
+    const mixed = await Promise.all(mixedCalls);
     expect(mixed.every((r) => r.body.data?.obsBuckets?.length === 12)).toBe(true);
     expect(emu.requestCount).toBe(2);
     const fps = new Set(emu.requests.map((r) => r.auth.tokenFingerprint));
@@ -287,13 +316,14 @@ describe('two doors, one pipeline', () => {
 describe('graceful shutdown', () => {
   it('under load: /ready turns 503, in-flight requests all finish, then the server closes', async () => {
     const { server, url } = await start({}, { drainDelayMs: 300 });
-    emu.fault({ delayMs: 500 });
+    emu.hold();
     const tokens = Array.from({ length: 40 }, () => emu.issueToken());
     const inflight = tokens.map((t) => call(url, t));
-    await new Promise((r) => setTimeout(r, 150));
+    await emu.whenHeld(40); // every request is in flight (its upstream call waits) before the drain starts
     const stopped = server.shutdown();
     const ready = await fetch(`${server.url}/ready`);
     expect(ready.status).toBe(503);
+    emu.release();
     const results = await Promise.all(inflight);
     expect(results.every((r) => r.status === 200 && r.body.data?.obsBuckets?.length === 12)).toBe(true);
     expect(await stopped).toBe(true);

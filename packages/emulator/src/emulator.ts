@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dbssError, newRequestId, noSuchApi, type RouteName, send } from './answer.js';
 import type { AuthSettings } from './auth.js';
-import { CONTROL_PREFIX, handleControl } from './control.js';
+import { CONTROL_PREFIX, HoldGate, handleControl } from './control.js';
 import {
   CredentialStore,
   type EmulatorUser,
@@ -90,8 +90,16 @@ export interface Emulator {
   /** Misbehave on matching requests (default: every list request, until cleared). */
   fault(fault: Fault, match?: FaultMatch): void;
   clearFaults(): void;
-  /** Clears faults and the request record. */
+  /** Clears faults and the request record, and releases held answers. */
   reset(): void;
+  /** Keeps every later answer back (requests are still counted and recorded on arrival) until `release()`. */
+  hold(): void;
+  /** Lets every held answer go and stops holding; returns how many were released. */
+  release(): number;
+  /** How many answers are held now. */
+  readonly held: number;
+  /** Resolves once at least `count` answers are held; rejects after `timeoutMs` (default 10000). */
+  whenHeld(count: number, timeoutMs?: number): Promise<void>;
   /** Replaces a project's buckets (a new project becomes readable by principals allowed it). */
   setBuckets(projectId: string, buckets: readonly WireBucket[]): void;
   /** Issues a token that may read `projects` (like a login would). */
@@ -136,13 +144,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const faults = new FaultBook();
   const recorder = new Recorder(opts.recordLimit ?? 10_000, now);
   const isTemporary = (ak: string) => store.key(ak)?.temporary !== undefined;
+  const gate = new HoldGate();
 
   async function handle(req: IncomingMessage, res: ServerResponse, body: Buffer) {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    if (path.startsWith(CONTROL_PREFIX)) return handleControl(emulator, req, res, path, body);
+    if (path.startsWith(CONTROL_PREFIX))
+      return handleControl(emulator, req, res, path, body, new URLSearchParams(q === -1 ? '' : url.slice(q + 1)));
     recorder.received++;
+    await gate.wait();
     const requestId = newRequestId();
     const method = req.method ?? 'GET';
     let route: Route | undefined;
@@ -220,6 +231,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     reset() {
       faults.clear();
       recorder.reset();
+      gate.release();
+    },
+    hold() {
+      gate.hold();
+    },
+    release() {
+      return gate.release();
+    },
+    get held() {
+      return gate.held;
+    },
+    whenHeld(count, timeoutMs) {
+      return gate.whenHeld(count, timeoutMs);
     },
     setBuckets(projectId, list) {
       projects.setBuckets(projectId, list);
@@ -234,6 +258,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       return store.issueTemporary(ttlMs, demoProjects);
     },
     close() {
+      gate.release();
       return new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
