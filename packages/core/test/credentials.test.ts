@@ -2,6 +2,7 @@
 // file's edge cases; a present but broken source is an error naming it. HOME points at a temp dir.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -232,15 +233,31 @@ describe('the profile file', () => {
       return;
     }
     // Root reads any file (CI containers run as root): the same read runs as user nobody, through the
-    // built core, so the permission case is tested there too instead of being skipped.
+    // built core, so the permission case is tested there too instead of being skipped. nobody may not
+    // reach the clone (it can sit in a 0700 home), so core is bundled, with its dependencies, into the
+    // temp dir (parents 0755 or sticky 1777), which nobody can reach.
     chmodSync(root, 0o711);
+    const bundle = join(root, 'core.mjs');
+    const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup')).resolve('esbuild');
+    const { buildSync } = createRequire(import.meta.url)(esbuild) as typeof import('esbuild');
+    buildSync({
+      entryPoints: [join(import.meta.dirname, '../dist/index.js')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: bundle,
+      // undici is CommonJS: its require() of node: modules needs a real require in an ES module.
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      logLevel: 'silent',
+    });
+    chmodSync(bundle, 0o644);
     const script = `const { readProfile } = await import(process.argv[1]);
       try { readProfile({ HOME: process.argv[2] }); console.log('{}'); }
       catch (e) { console.log(JSON.stringify({ name: e.name, file: e.file, variable: e.variable })); }`;
-    const core = pathToFileURL(join(import.meta.dirname, '../dist/index.js')).href;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, core, home], {
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(bundle).href, home], {
       uid: 65534,
       gid: 65534,
+      cwd: root,
       encoding: 'utf8',
     });
     expect(child.stderr).toBe('');
