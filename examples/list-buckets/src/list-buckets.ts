@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // list-buckets: @dbss-obs/core from another app. Output names follow Huawei's KooCLI (--cli-output).
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DbssClient, isDbssApiError, isDbssError, type ObsBucket } from '@dbss-obs/core';
 
@@ -21,19 +23,39 @@ export function format(buckets: readonly ObsBucket[], output: Output): string {
   );
 }
 
+export const USAGE = `Usage: list-buckets [--cli-output table|json|tsv] [--project-id <id>] [--debug]
+
+Lists the OBS buckets DBSS may back audit logs up into (ListAuditObsBuckets) with @dbss-obs/core.
+Settings come from the environment, as the Huawei Cloud SDKs read them: HUAWEICLOUD_SDK_REGION (or
+DBSS_ENDPOINT), and credentials from HUAWEICLOUD_AUTH_TOKEN, HUAWEICLOUD_SDK_AK/SK, an IAM user,
+~/.huaweicloud/credentials or ECS metadata, the first one present.
+
+  --cli-output   table (default), json or tsv
+  --project-id   the project to list; discovered from the region when omitted
+  --debug        print which credential source and endpoint were used (never a secret)
+  -h, --help     this text
+
+Exit codes: 0 listed, 2 bad option or configuration, 3 refused (401/403), 4 other failure.`;
+
 export async function main(
   argv: string[],
   env: Record<string, string | undefined>,
 ): Promise<{ code: number; out: string; err: string }> {
-  let values: { 'cli-output'?: string; 'project-id'?: string; debug?: boolean };
+  let values: { 'cli-output'?: string; 'project-id'?: string; debug?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { 'cli-output': { type: 'string' }, 'project-id': { type: 'string' }, debug: { type: 'boolean' } },
+      options: {
+        'cli-output': { type: 'string' },
+        'project-id': { type: 'string' },
+        debug: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (e) {
-    return { code: 2, out: '', err: `list-buckets: ${(e as Error).message}` };
+    return { code: 2, out: '', err: `list-buckets: ${(e as Error).message}\nlist-buckets --help shows the options.` };
   }
+  if (values.help) return { code: 0, out: USAGE, err: '' };
   const output = (values['cli-output'] ?? 'table') as Output;
   if (!['table', 'json', 'tsv'].includes(output))
     return { code: 2, out: '', err: `list-buckets: --cli-output must be table, json or tsv` };
@@ -68,7 +90,8 @@ export async function main(
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a program (also through a symlinked bin, e.g. node_modules/.bin), not when imported.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const r = await main(process.argv.slice(2), process.env);
   if (r.out) process.stdout.write(`${r.out}\n`);
   if (r.err) process.stderr.write(`${r.err}\n`);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,18 @@ const env = () => ({
 });
 
 describe('list-buckets', () => {
+  it('--help prints the usage and exits 0; an unknown option says where help is (exit 2)', async () => {
+    const bin = join(import.meta.dirname, '../dist/list-buckets.js');
+    const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('Usage: list-buckets [--cli-output table|json|tsv]');
+    expect(help.stderr).toBe('');
+    expect((await main(['-h'], {})).out).toContain('Exit codes:');
+    const bad = await main(['--nope'], {});
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('list-buckets --help shows the options.');
+  });
+
   it('prints a table by default', async () => {
     const r = await main([], env());
     expect(r.code).toBe(0);
