@@ -201,8 +201,9 @@ async function main() {
       await emulator.close();
       resolve(0);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // `on`, not `once`: pnpm passes Ctrl-C on a second time, and `stop` ignores the repeat.
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     for (const r of replicas)
       r.child.once('exit', (code) => {
         if (!stopping) process.stderr.write(`start:cluster: a replica exited (${code}); stopping the fleet\n`);

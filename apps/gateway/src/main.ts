@@ -105,7 +105,12 @@ async function main(): Promise<number> {
   logger.info({ url: gql, demo: !!emulator, mode: gateway.mode }, 'listening');
 
   return new Promise<number>((resolve) => {
+    // A terminal's Ctrl-C reaches every process of the group and pnpm passes it on once more: a repeated
+    // signal while draining is ignored (a `once` handler would let the second one kill the process).
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       logger.info({ signal }, 'draining');
       void server.shutdown().then(async (clean) => {
         await emulator?.close();
@@ -115,8 +120,8 @@ async function main(): Promise<number> {
         resolve(0);
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
 }
 
