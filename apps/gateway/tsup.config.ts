@@ -1,4 +1,8 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { defineConfig } from 'tsup';
+import { GRAPHIQL_FILES } from './src/graphiql-files.js';
 
 export default defineConfig({
   entry: ['src/index.ts', 'src/main.ts'],
@@ -6,5 +10,14 @@ export default defineConfig({
   dts: { entry: 'src/index.ts' },
   clean: true,
   target: 'node20',
-  onSuccess: 'cp src/schema.graphql dist/schema.graphql',
+  async onSuccess() {
+    copyFileSync('src/schema.graphql', 'dist/schema.graphql');
+    // GraphiQL's prebuilt files, from the devDependency: the published gateway carries these ~9 MB
+    // instead of depending on @graphql-yoga/graphiql (and its ~350 MB of Monaco and React).
+    const from = join(dirname(createRequire(import.meta.url).resolve('@graphql-yoga/graphiql/package.json')), 'dist');
+    for (const name of Object.keys(GRAPHIQL_FILES)) {
+      mkdirSync(dirname(join('dist/graphiql', name)), { recursive: true });
+      copyFileSync(join(from, name), join('dist/graphiql', name));
+    }
+  },
 });

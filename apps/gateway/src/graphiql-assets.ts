@@ -1,23 +1,27 @@
 // GraphiQL served from this process, not from unpkg: it works offline and behind strict egress rules.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type GraphiQLOptions, renderGraphiQL } from 'graphql-yoga';
+import { GRAPHIQL_FILES } from './graphiql-files.js';
 
 export const ASSET_PREFIX = '/graphiql-assets/';
 const CDN = /https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g;
-const FILES: Record<string, string> = {
-  'graphiql.css': 'text/css; charset=utf-8',
-  'yoga-graphiql.umd.js': 'text/javascript; charset=utf-8',
-  'monacoeditorwork/editor.worker.bundle.js': 'text/javascript; charset=utf-8',
-  'monacoeditorwork/json.worker.bundle.js': 'text/javascript; charset=utf-8',
-  'monacoeditorwork/graphql.worker..bundle.js': 'text/javascript; charset=utf-8',
-};
 
 let distDir: string | undefined;
+/**
+ * dist/graphiql/ beside the built code (what an installed gateway has); from source (tests, tsx) the
+ * files come from the @graphql-yoga/graphiql devDependency itself.
+ */
 function dist(): string {
-  distDir ??= join(dirname(createRequire(import.meta.url).resolve('@graphql-yoga/graphiql/package.json')), 'dist');
+  if (distDir) return distDir;
+  const copied = fileURLToPath(new URL('./graphiql/', import.meta.url));
+  distDir = existsSync(join(copied, 'graphiql.css'))
+    ? copied
+    : join(dirname(createRequire(import.meta.url).resolve('@graphql-yoga/graphiql/package.json')), 'dist');
   return distDir;
 }
 
@@ -31,7 +35,7 @@ export function renderLocalGraphiQL(opts: GraphiQLOptions): string {
 /** Serves one of the known GraphiQL files; anything else is a 404 (no path from the caller reaches the disk). */
 export async function serveGraphiQLAsset(path: string, res: ServerResponse): Promise<void> {
   const name = path.slice(ASSET_PREFIX.length);
-  const type = Object.hasOwn(FILES, name) ? FILES[name] : undefined;
+  const type = Object.hasOwn(GRAPHIQL_FILES, name) ? GRAPHIQL_FILES[name] : undefined;
   if (!type) {
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     res.end('not found\n');

@@ -48,12 +48,22 @@ Examples:
   obs-pick --query backup --select-1 --exit-0
   obs-pick --multi --height 40% | xargs -n1 echo chosen:`;
 
+/** A stream main() writes text to (process.stdout and process.stderr fit). */
+export interface TextOut {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+/**
+ * main()'s world. The streams are typed by what main() needs, not by Node's stream types, so the
+ * library's public types need no @types/node (process.stdin and friends fit).
+ */
 export interface Io {
   argv: string[];
   env: Record<string, string | undefined>;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: TextOut;
+  stderr: TextOut;
+  stdin: { isTTY?: boolean };
 }
 
 const VERSION = '0.1.0';
