@@ -7,6 +7,10 @@ import { GRAPHIQL_FILES } from './src/graphiql-files.js';
 export default defineConfig({
   entry: ['src/index.ts', 'src/main.ts'],
   format: ['esm'],
+  // The OpenTelemetry SDK (and @envelop/opentelemetry, which brings a second, 1.x copy of it) is bundled,
+  // tree-shaken, instead of installed: ~37 MB of node_modules (semantic-conventions alone is ~10 MB per
+  // copy). Only @opentelemetry/api stays a dependency: a program embedding the gateway shares it.
+  noExternal: ['@envelop/opentelemetry', '@envelop/on-resolve', /^@opentelemetry\/(?!api$)/],
   dts: { entry: 'src/index.ts' },
   clean: true,
   target: 'node20',

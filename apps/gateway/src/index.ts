@@ -16,7 +16,7 @@ export type { GatewayMetrics } from './metrics.js';
 export { createMetrics } from './metrics.js';
 export type { GatewayServer, ServerOptions } from './server.js';
 export { originForm, startGatewayServer } from './server.js';
-export type { TracerProviderOptions } from './tracing.js';
+export type { GatewayTracerProvider, SpanProcessor, TracerProviderOptions } from './tracing.js';
 export { createTracerProvider, otlpSpanProcessor } from './tracing.js';
 export { TRACER_NAME } from './use-tracing.js';
 export { bucketsKey, useUpstreamCache } from './use-upstream-cache.js';

@@ -2,7 +2,24 @@
 // always; they leave the process only when an OTLP endpoint is configured.
 import type { TracerProvider } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * A span processor: any @opentelemetry/sdk-trace-base SpanProcessor fits. Declared here, with the
+ * provider below, so the published types need only @opentelemetry/api (the SDK is bundled, not installed).
+ */
+export interface SpanProcessor {
+  onStart(span: unknown, parentContext: unknown): void;
+  onEnd(span: unknown): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** The provider createTracerProvider makes: a TracerProvider that can flush and shut down. */
+export interface GatewayTracerProvider extends TracerProvider {
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
 
 export interface TracerProviderOptions {
   /** Where finished spans go (none: spans are made and dropped). Tests pass an in-memory exporter's. */
@@ -14,7 +31,7 @@ export interface TracerProviderOptions {
 /** Providers made here without a span processor (one cannot be added later): their spans go nowhere. */
 const recordingNothing = new WeakSet<TracerProvider>();
 
-export function createTracerProvider(opts: TracerProviderOptions = {}): BasicTracerProvider {
+export function createTracerProvider(opts: TracerProviderOptions = {}): GatewayTracerProvider {
   const spanProcessors = opts.spanProcessors ?? [];
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': opts.serviceName ?? 'dbss-obs-gateway' }),
