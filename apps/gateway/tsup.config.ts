@@ -1,6 +1,7 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { constants, gzipSync } from 'node:zlib';
 import { defineConfig } from 'tsup';
 import { GRAPHIQL_FILES } from './src/graphiql-files.js';
 
@@ -16,12 +17,14 @@ export default defineConfig({
   target: 'node20',
   async onSuccess() {
     copyFileSync('src/schema.graphql', 'dist/schema.graphql');
-    // GraphiQL's prebuilt files, from the devDependency: the published gateway carries these ~9 MB
-    // instead of depending on @graphql-yoga/graphiql (and its ~350 MB of Monaco and React).
+    // GraphiQL's prebuilt files, from the devDependency, gzipped: the published gateway carries these
+    // ~2 MB (served as they are to browsers, which all accept gzip) instead of depending on
+    // @graphql-yoga/graphiql and its ~350 MB of Monaco and React.
     const from = join(dirname(createRequire(import.meta.url).resolve('@graphql-yoga/graphiql/package.json')), 'dist');
     for (const name of Object.keys(GRAPHIQL_FILES)) {
-      mkdirSync(dirname(join('dist/graphiql', name)), { recursive: true });
-      copyFileSync(join(from, name), join('dist/graphiql', name));
+      const to = join('dist/graphiql', `${name}.gz`);
+      mkdirSync(dirname(to), { recursive: true });
+      writeFileSync(to, gzipSync(readFileSync(join(from, name)), { level: constants.Z_BEST_COMPRESSION }));
     }
   },
 });

@@ -5,24 +5,37 @@ import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { type GraphiQLOptions, renderGraphiQL } from 'graphql-yoga';
 import { GRAPHIQL_FILES } from './graphiql-files.js';
+
+const gunzipAsync = promisify(gunzip);
 
 export const ASSET_PREFIX = '/graphiql-assets/';
 const CDN = /https:\/\/unpkg\.com\/@graphql-yoga\/graphiql@[^/]+\/dist\//g;
 
-let distDir: string | undefined;
+let source: { dir: string; gzipped: boolean } | undefined;
 /**
- * dist/graphiql/ beside the built code (what an installed gateway has); from source (tests, tsx) the
- * files come from the @graphql-yoga/graphiql devDependency itself.
+ * dist/graphiql/ beside the built code, gzipped (what an installed gateway has: 2 MB instead of 8.5);
+ * from source (tests, tsx) the plain files of the @graphql-yoga/graphiql devDependency itself.
  */
-function dist(): string {
-  if (distDir) return distDir;
+function files(): { dir: string; gzipped: boolean } {
+  if (source) return source;
   const copied = fileURLToPath(new URL('./graphiql/', import.meta.url));
-  distDir = existsSync(join(copied, 'graphiql.css'))
-    ? copied
-    : join(dirname(createRequire(import.meta.url).resolve('@graphql-yoga/graphiql/package.json')), 'dist');
-  return distDir;
+  source = existsSync(join(copied, 'graphiql.css.gz'))
+    ? { dir: copied, gzipped: true }
+    : {
+        dir: join(dirname(createRequire(import.meta.url).resolve('@graphql-yoga/graphiql/package.json')), 'dist'),
+        gzipped: false,
+      };
+  return source;
+}
+
+/** Whether the request that `res` answers accepts a gzip body (every browser does). */
+function acceptsGzip(res: ServerResponse): boolean {
+  const accept = res.req?.headers['accept-encoding'];
+  return typeof accept === 'string' && /\bgzip\b/.test(accept);
 }
 
 /** Yoga's GraphiQL page with its scripts and styles pointed at this server. */
@@ -41,7 +54,16 @@ export async function serveGraphiQLAsset(path: string, res: ServerResponse): Pro
     res.end('not found\n');
     return;
   }
-  const body = await readFile(join(dist(), name));
-  res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Cache-Control': 'public, max-age=86400' });
+  const { dir, gzipped } = files();
+  const headers: Record<string, string | number> = {
+    'Content-Type': type,
+    'Cache-Control': 'public, max-age=86400',
+    Vary: 'Accept-Encoding',
+  };
+  let body = await readFile(join(dir, gzipped ? `${name}.gz` : name));
+  if (gzipped && acceptsGzip(res)) headers['Content-Encoding'] = 'gzip';
+  else if (gzipped) body = await gunzipAsync(body);
+  headers['Content-Length'] = body.length;
+  res.writeHead(200, headers);
   res.end(body);
 }
