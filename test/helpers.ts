@@ -18,8 +18,14 @@ export interface Run {
  * Starts `command` (words split on spaces, no shell: the group leader is the command itself, as when a
  * terminal's shell runs it) in a new process group, as a terminal's foreground job is.
  */
-export function run(command: string, env: Record<string, string | undefined> = {}): Run {
-  const [file, ...args] = command.split(' ');
+export function run(
+  command: string,
+  env: Record<string, string | undefined> = {},
+  opts: { shell?: boolean } = {},
+): Run {
+  // With `shell`, bash runs the line as typed (a terminal's shell waits while its job has the terminal;
+  // bash -c in the job's group does the same: a child that exits 0 on SIGINT leaves it exiting 0).
+  const [file, ...args] = opts.shell ? ['bash', '-c', command] : command.split(' ');
   const child = spawn(file as string, args, {
     cwd: ROOT,
     env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...env },

@@ -2,6 +2,7 @@
 // passes it on once more); the run ends with exit code 0 and no ELIFECYCLE / ERR_PNPM line.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Run, run, signalGroup } from './helpers.js';
+import { quickStartLine1 } from './readme.js';
 
 let current: Run | undefined;
 afterEach(async () => {
@@ -14,8 +15,10 @@ afterEach(async () => {
 });
 
 describe('Ctrl-C', () => {
-  it('pnpm start exits 0, without ELIFECYCLE or ERR_PNPM', async () => {
-    current = run('pnpm start', { PORT: '0' });
+  it("the README's line 1 (install, then pnpm start) exits 0 on Ctrl-C, without ELIFECYCLE or ERR_PNPM", async () => {
+    const line1 = quickStartLine1();
+    expect(line1).toMatch(/&& pnpm start$/);
+    current = run(line1, { PORT: '0' }, { shell: true });
     await current.until(/Stop with Ctrl-C/);
     signalGroup(current, 'SIGINT');
     expect(await current.exited).toBe(0);
