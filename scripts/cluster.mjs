@@ -177,21 +177,8 @@ async function main() {
   }
   const query = `{ obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName location } }`;
   const body = JSON.stringify({ query });
-  process.stderr.write(
-    [
-      'dbss-obs fleet: 3 gateway replicas sharing one Redis',
-      `Emulator:  ${emulator.url}   (DBSS stand-in)`,
-      `Redis:     ${redis.url}   (throwaway redis-server, no persistence)`,
-      ...replicas.map((r, i) => `Replica ${i + 1}: ${r.graphql}   metrics: ${r.url}/metrics`),
-      `Token:     ${DEMO_TOKEN}`,
-      `Project:   ${DEMO_PROJECT_ID}`,
-      `Shared:    cache ${env.GATEWAY_CACHE_TTL_MS} ms, stale ${env.GATEWAY_STALE_MS} ms, ${env.GATEWAY_RATE_LIMIT} req/min per caller, ${env.GATEWAY_UPSTREAM_RPS} upstream req/s for the fleet`,
-      `Try:       for p in 4001 4002 4003; do curl -s http://127.0.0.1:$p/graphql -H 'Content-Type: application/json' -H 'X-Auth-Token: ${DEMO_TOKEN}' -d '${body}'; echo; done`,
-      'Stop with Ctrl-C.',
-      '',
-    ].join('\n'),
-  );
-  return new Promise((resolve) => {
+  // Signals are handled before the banner says Ctrl-C works: a Ctrl-C right after it still stops the fleet.
+  const stopped = new Promise((resolve) => {
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
@@ -210,6 +197,21 @@ async function main() {
         void stop();
       });
   });
+  process.stderr.write(
+    [
+      'dbss-obs fleet: 3 gateway replicas sharing one Redis',
+      `Emulator:  ${emulator.url}   (DBSS stand-in)`,
+      `Redis:     ${redis.url}   (throwaway redis-server, no persistence)`,
+      ...replicas.map((r, i) => `Replica ${i + 1}: ${r.graphql}   metrics: ${r.url}/metrics`),
+      `Token:     ${DEMO_TOKEN}`,
+      `Project:   ${DEMO_PROJECT_ID}`,
+      `Shared:    cache ${env.GATEWAY_CACHE_TTL_MS} ms, stale ${env.GATEWAY_STALE_MS} ms, ${env.GATEWAY_RATE_LIMIT} req/min per caller, ${env.GATEWAY_UPSTREAM_RPS} upstream req/s for the fleet`,
+      `Try:       for p in 4001 4002 4003; do curl -s http://127.0.0.1:$p/graphql -H 'Content-Type: application/json' -H 'X-Auth-Token: ${DEMO_TOKEN}' -d '${body}'; echo; done`,
+      'Stop with Ctrl-C.',
+      '',
+    ].join('\n'),
+  );
+  return stopped;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

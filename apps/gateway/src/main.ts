@@ -80,6 +80,26 @@ async function main(): Promise<number> {
     await emulator?.close();
     return 2;
   }
+  // Signals are handled before the banner says Ctrl-C works: a Ctrl-C right after it still drains.
+  const stopped = new Promise<number>((resolve) => {
+    // A terminal's Ctrl-C reaches every process of the group and pnpm passes it on once more: a repeated
+    // signal while draining is ignored (a `once` handler would let the second one kill the process).
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'draining');
+      void server.shutdown().then(async (clean) => {
+        await emulator?.close();
+        await tracerProvider?.shutdown().catch(() => {}); // flushes spans still queued for export
+        await gateway.store.close();
+        logger.info({ clean }, 'stopped');
+        resolve(0);
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
   const gql = `${server.url}/graphql`;
   if (demo && emulator) {
     const body = JSON.stringify({
@@ -104,25 +124,7 @@ async function main(): Promise<number> {
   }
   logger.info({ url: gql, demo: !!emulator, mode: gateway.mode }, 'listening');
 
-  return new Promise<number>((resolve) => {
-    // A terminal's Ctrl-C reaches every process of the group and pnpm passes it on once more: a repeated
-    // signal while draining is ignored (a `once` handler would let the second one kill the process).
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'draining');
-      void server.shutdown().then(async (clean) => {
-        await emulator?.close();
-        await tracerProvider?.shutdown().catch(() => {}); // flushes spans still queued for export
-        await gateway.store.close();
-        logger.info({ clean }, 'stopped');
-        resolve(0);
-      });
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-  });
+  return stopped;
 }
 
 main().then(
