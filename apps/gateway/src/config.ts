@@ -122,7 +122,10 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
       `is required with ${redisVariables.join(', ')}: every replica needs the same secret of at least ${MIN_STORE_SECRET_LENGTH} characters (e.g. openssl rand -base64 48), so shared state in Redis cannot be forged.`,
     );
   if (storeSecret !== undefined && storeSecret.length < MIN_STORE_SECRET_LENGTH)
-    fail('GATEWAY_STORE_SECRET', `must be at least ${MIN_STORE_SECRET_LENGTH} characters (e.g. openssl rand -base64 48).`);
+    fail(
+      'GATEWAY_STORE_SECRET',
+      `must be at least ${MIN_STORE_SECRET_LENGTH} characters (e.g. openssl rand -base64 48).`,
+    );
   const proxies = env.GATEWAY_TRUSTED_PROXIES?.trim();
   let trustedProxies: GatewayOptions['trustedProxies'];
   try {

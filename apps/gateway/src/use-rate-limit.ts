@@ -67,7 +67,10 @@ export function useRateLimit(opts: RateLimitOptions): Plugin<GatewayContext> {
   const costs = new WeakMap<DocumentNode, Map<string, number>>();
   const costOf = (document: DocumentNode, name: string | null | undefined): number => {
     let byName = costs.get(document);
-    if (!byName) costs.set(document, (byName = new Map()));
+    if (!byName) {
+      byName = new Map();
+      costs.set(document, byName);
+    }
     let cost = byName.get(name ?? '');
     if (cost === undefined) {
       cost = Math.max(1, obsBucketsCost(document, name));
@@ -95,7 +98,12 @@ export function useRateLimit(opts: RateLimitOptions): Plugin<GatewayContext> {
       };
       // The client address first: it holds whatever credential (real or made up) the request carries.
       if (clientPerMinute > 0) {
-        const r = await store.hit(`client|${clientAddress(ctx.req, opts.trustedProxies)}`, clientPerMinute, MINUTE, cost);
+        const r = await store.hit(
+          `client|${clientAddress(ctx.req, opts.trustedProxies)}`,
+          clientPerMinute,
+          MINUTE,
+          cost,
+        );
         if (!r.allowed) return refuse('client', clientPerMinute, r.retryAfterMs);
       }
       const credential = ctx.credential;

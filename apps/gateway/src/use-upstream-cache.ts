@@ -123,11 +123,14 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
   }
 
   async function held(keys: ReturnType<typeof bucketsKeys>): Promise<Held> {
-    const [c, p, e] = await store.getMany(keepMs > 0 ? [keys.credential, keys.pair, keys.entry] : [keys.credential, keys.pair]);
+    const [c, p, e] = await store.getMany(
+      keepMs > 0 ? [keys.credential, keys.pair, keys.entry] : [keys.credential, keys.pair],
+    );
     const now = Date.now();
     const byCredential = parseRefusal(c);
     const byPair = parseRefusal(p);
-    if (byCredential && now < byCredential.until) return { refused: refusedOutcome('UNAUTHENTICATED', byCredential, now) };
+    if (byCredential && now < byCredential.until)
+      return { refused: refusedOutcome('UNAUTHENTICATED', byCredential, now) };
     if (byPair && now < byPair.until) return { refused: refusedOutcome('FORBIDDEN', byPair, now) };
     const kept = parseKept(e);
     if (!kept) return {};

@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { clientAddress, parseTrustedProxies } from '../../src/client-address.js';
 
 const req = (remoteAddress: string, xff?: string) =>
-  ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
+  ({
+    socket: { remoteAddress },
+    headers: xff === undefined ? {} : { 'x-forwarded-for': xff },
+  }) as unknown as IncomingMessage;
 
 describe('clientAddress', () => {
   it('without trusted proxies, X-Forwarded-For is ignored: anyone can write it', () => {

@@ -168,7 +168,9 @@ describe('a request costs what it may call', () => {
     const refused = await post(four);
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'caller' });
     expect(arrivals()).toBe(before);
-    expect((await post(`{ a: obsBuckets(${p}) { bucketName } b: obsBuckets(${p}) { location } }`)).errors).toBeUndefined();
+    expect(
+      (await post(`{ a: obsBuckets(${p}) { bucketName } b: obsBuckets(${p}) { location } }`)).errors,
+    ).toBeUndefined();
   });
 });
 

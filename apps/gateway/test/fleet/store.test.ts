@@ -139,7 +139,12 @@ describe.each(implementations)('SharedStore contract (%s)', (_name, pair) => {
 /** A clock the test moves. */
 function clock(start = 1_700_000_000_000) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 const timed: [string, (now: () => number) => Promise<SharedStore>][] = [
@@ -173,7 +178,9 @@ describe.each(timed)('sliding limit (GCRA) on controllable time (%s)', (_name, m
       for (let j = i; j < passed.length; j++) {
         const span = (passed[j] as number) - (passed[i] as number);
         if (span > 60_000) break;
-        expect(j - i + 1, `${j - i + 1} passed within ${span} ms`).toBeLessThanOrEqual(N + Math.floor((span * N) / 60_000));
+        expect(j - i + 1, `${j - i + 1} passed within ${span} ms`).toBeLessThanOrEqual(
+          N + Math.floor((span * N) / 60_000),
+        );
       }
     }
     // It refills continuously (one unit every 6 s) and demand never let up: exactly N + 180 s·N/60 s passed.
@@ -230,11 +237,13 @@ describe('Redis store', () => {
     await s.set([group, 'buckets|cn-north-4|p'], 'y', 60_000);
     await s.hit([group, 'rate'], 10, 60_000);
     await s.coalesce([group, 'buckets|cn-north-4|p'], 2000, async () => 'ok');
-    expect(await s.getMany([[group, 'refused'], [group, 'buckets|cn-north-4|p'], [group, 'absent']])).toEqual([
-      'x',
-      'y',
-      undefined,
-    ]);
+    expect(
+      await s.getMany([
+        [group, 'refused'],
+        [group, 'buckets|cn-north-4|p'],
+        [group, 'absent'],
+      ]),
+    ).toEqual(['x', 'y', undefined]);
     const raw = new Redis(redis.url);
     try {
       const keys = await raw.keys('slot:*');

@@ -24,7 +24,13 @@ const code = (a: FleetAnswer) => a.body.errors?.[0]?.extensions?.code;
 describe('refusals win over kept answers (fleet of 2, Redis)', () => {
   const C = 'MIItrust-caller-refused-later-0001';
   const D = 'MIItrust-caller-denied-a-project-0002';
-  const P = { a1: projectId(0x101), a2: projectId(0x102), a3: projectId(0x103), b1: projectId(0x104), b2: projectId(0x105) };
+  const P = {
+    a1: projectId(0x101),
+    a2: projectId(0x102),
+    a3: projectId(0x103),
+    b1: projectId(0x104),
+    b2: projectId(0x105),
+  };
   let fleet: Fleet;
 
   beforeAll(async () => {
@@ -165,7 +171,8 @@ describe('store integrity (fleet of 3, Redis)', () => {
   });
 
   it('a kept answer deleted from Redis is gone from every replica within 1 s', async () => {
-    for (const i of [0, 1, 2]) expect((await fleet.query(i, T, P.deleted)).body.data?.obsBuckets).toEqual(wire(P.deleted));
+    for (const i of [0, 1, 2])
+      expect((await fleet.query(i, T, P.deleted)).body.data?.obsBuckets).toEqual(wire(P.deleted));
     const calls = fleet.upstreamCalls(P.deleted);
     expect(calls).toBe(1);
     const raw = new Redis(fleet.redis!.url);
@@ -189,7 +196,6 @@ describe('store integrity (fleet of 3, Redis)', () => {
     }
     expect(Date.now() - deleted).toBeLessThan(10_000);
   });
-
 });
 
 describe('limits: client address first, a request costs its fields, a spent budget is RATE_LIMITED (fleet of 2)', () => {
@@ -224,7 +230,10 @@ describe('limits: client address first, a request costs its fields, a spent budg
     const answers: FleetAnswer[] = [];
     for (let t = 0; t < 10; t++)
       answers.push(
-        await fleet.post(t % 2, five(P[0]!), { 'X-Auth-Token': `MIImade-up-token-${t}`, 'X-Forwarded-For': '203.0.113.7' }),
+        await fleet.post(t % 2, five(P[0]!), {
+          'X-Auth-Token': `MIImade-up-token-${t}`,
+          'X-Forwarded-For': '203.0.113.7',
+        }),
       );
     // 10 units a minute for this address, 5 per request: 2 requests pass, 8 are refused before DBSS.
     const limited = answers.filter((a) => a.body.errors?.[0]?.extensions?.limit === 'client');
@@ -240,31 +249,51 @@ describe('limits: client address first, a request costs its fields, a spent budg
 
   it('the client address is the right-most X-Forwarded-For hop that is not a trusted proxy', async () => {
     // 203.0.113.7 spent its minute above; through another trusted hop it is still the same client.
-    const again = await fleet.post(1, { query: QUERY, variables: { projectId: P[1] } }, {
-      'X-Auth-Token': GOOD,
-      'X-Forwarded-For': '203.0.113.7, 127.0.0.1',
-    });
+    const again = await fleet.post(
+      1,
+      { query: QUERY, variables: { projectId: P[1] } },
+      {
+        'X-Auth-Token': GOOD,
+        'X-Forwarded-For': '203.0.113.7, 127.0.0.1',
+      },
+    );
     expect(code(again)).toBe('RATE_LIMITED');
     expect(again.body.errors?.[0]?.extensions?.limit).toBe('client');
     // A client spoofing a hop before its own address does not escape: the right-most untrusted hop counts.
-    const spoofed = await fleet.post(0, { query: QUERY, variables: { projectId: P[1] } }, {
-      'X-Auth-Token': GOOD,
-      'X-Forwarded-For': '198.51.100.1, 203.0.113.7',
-    });
+    const spoofed = await fleet.post(
+      0,
+      { query: QUERY, variables: { projectId: P[1] } },
+      {
+        'X-Auth-Token': GOOD,
+        'X-Forwarded-For': '198.51.100.1, 203.0.113.7',
+      },
+    );
     expect(code(spoofed)).toBe('RATE_LIMITED');
     // Another address has its own budget (and, a second on, DBSS's budget of 1 call a second is whole).
     await sleep(1100);
-    const other = await fleet.post(0, { query: QUERY, variables: { projectId: P[1] } }, {
-      'X-Auth-Token': GOOD,
-      'X-Forwarded-For': '203.0.113.8',
-    });
+    const other = await fleet.post(
+      0,
+      { query: QUERY, variables: { projectId: P[1] } },
+      {
+        'X-Auth-Token': GOOD,
+        'X-Forwarded-For': '203.0.113.8',
+      },
+    );
     expect(other.body.errors).toBeUndefined();
   });
 
   it('a spent upstream budget is RATE_LIMITED (limit "upstream", < 500), never a kept copy', async () => {
     await sleep(1100); // the budget (1 call a second) spent by the tests above is whole again
     // A kept answer that would stand in for an outage.
-    expect((await fleet.post(0, { query: QUERY, variables: { projectId: P[2] } }, { 'X-Auth-Token': GOOD, 'X-Forwarded-For': '192.0.2.1' })).body.errors).toBeUndefined();
+    expect(
+      (
+        await fleet.post(
+          0,
+          { query: QUERY, variables: { projectId: P[2] } },
+          { 'X-Auth-Token': GOOD, 'X-Forwarded-For': '192.0.2.1' },
+        )
+      ).body.errors,
+    ).toBeUndefined();
     await sleep(1100); // no longer fresh, still kept; and the budget (1 call a second) is whole again
     const ask = (p: string, from: string) =>
       fleet.post(1, { query: QUERY, variables: { projectId: p } }, { 'X-Auth-Token': GOOD, 'X-Forwarded-For': from });
