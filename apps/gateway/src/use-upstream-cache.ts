@@ -162,8 +162,10 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
       let led = false;
       const outcome: SharedOutcome = await store.coalesce(keys.entry, lockTtlMs, async (): Promise<SharedOutcome> => {
         led = true;
-        if (markMs > 0) {
+        if (keepMs > 0) {
           // Read again under the lock: a call that finished between our read and our lock stored it.
+          // (Without kept answers there is nothing to find: a refusal written meanwhile costs at most
+          // this one call, which DBSS refuses in turn.)
           const h = await held(keys);
           if (h.refused) return h.refused;
           if (h.kept && Date.now() - h.kept.at < ttlMs) return h.kept.outcome;
