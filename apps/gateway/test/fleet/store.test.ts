@@ -66,6 +66,16 @@ describe.each(implementations)('SharedStore contract (%s)', (_name, pair) => {
     expect(await b.get('k')).toBeUndefined();
   });
 
+  it('getMany reads one group’s keys (and others) in order; groups keep their keys apart', async () => {
+    const [a, b] = await pair();
+    await a.set(['caller-1', 'x'], 'x1', 60_000);
+    await a.set(['caller-2', 'x'], 'x2', 60_000);
+    await a.set('plain', 'p', 60_000);
+    expect(await b.getMany([['caller-1', 'x'], ['caller-1', 'y']])).toEqual(['x1', undefined]);
+    expect(await b.getMany([['caller-2', 'x'], 'plain', ['caller-1', 'x']])).toEqual(['x2', 'p', 'x1']);
+    expect(await b.getMany([])).toEqual([]);
+  });
+
   it('hit allows exactly `limit` hits per window, even when they race', async () => {
     const [a, b] = await pair();
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).hit('caller', 30, 60_000)));
