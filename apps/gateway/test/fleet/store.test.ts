@@ -71,7 +71,12 @@ describe.each(implementations)('SharedStore contract (%s)', (_name, pair) => {
     await a.set(['caller-1', 'x'], 'x1', 60_000);
     await a.set(['caller-2', 'x'], 'x2', 60_000);
     await a.set('plain', 'p', 60_000);
-    expect(await b.getMany([['caller-1', 'x'], ['caller-1', 'y']])).toEqual(['x1', undefined]);
+    expect(
+      await b.getMany([
+        ['caller-1', 'x'],
+        ['caller-1', 'y'],
+      ]),
+    ).toEqual(['x1', undefined]);
     expect(await b.getMany([['caller-2', 'x'], 'plain', ['caller-1', 'x']])).toEqual(['x2', 'p', 'x1']);
     expect(await b.getMany([])).toEqual([]);
   });
