@@ -1,9 +1,12 @@
 // A local Huawei Cloud for ListAuditObsBuckets over real HTTP: startEmulator wires the routes
 // (routes/list, routes/iam, routes/metadata), auth (auth.ts, credentials.ts), faults (faults.ts),
 // the control API (control.ts) and the request record (recording.ts).
+
+import { rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { dbssError, newIamTraceId, newRequestId, noSuchApi, type RouteName, send } from './answer.js';
 import type { AuthSettings } from './auth.js';
 import { CONTROL_PREFIX, handleControl } from './control.js';
@@ -274,7 +277,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     close() {
       return new Promise((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          // A CA made at start goes with the emulator (a brought one is the caller's).
+          if (opts.tls === true && tls?.caFile) rmSync(dirname(tls.caFile), { recursive: true, force: true });
+          resolve();
+        });
         server.closeAllConnections();
       });
     },

@@ -2,7 +2,7 @@
 // banner, HTTPS with a CA of its own, metadata v2 session tokens, X-IAM-Trace-Id on every IAM answer.
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,6 +157,8 @@ describe('--tls', () => {
     } finally {
       await secure.close();
     }
+    // The CA file made at start goes with the emulator.
+    expect(existsSync(secure.tls?.caFile as string)).toBe(false);
   });
 
   it('bad TLS flags exit 2 naming the flag', async () => {
