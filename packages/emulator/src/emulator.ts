@@ -35,7 +35,7 @@ import { iamRoute } from './routes/iam.js';
 import { listRoute } from './routes/list.js';
 import { type MetadataTokenMode, metadataRoutes } from './routes/metadata.js';
 import type { Exchange, Route } from './routes/route.js';
-import { type TlsMaterial, type TlsOption, tlsMaterial } from './tls.js';
+import type { TlsMaterial, TlsOption } from './tls.js';
 
 export type { EmulatorUser, Principal, TemporaryCredential } from './credentials.js';
 export type { Fault, FaultMatch } from './faults.js';
@@ -216,7 +216,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     return send(res, answer, requestId);
   }
 
-  const tls = opts.tls === undefined ? undefined : tlsMaterial(opts.tls);
+  // node-forge is loaded only when HTTPS is asked for.
+  const tls = opts.tls === undefined ? undefined : await (await import('./tls.js')).tlsMaterial(opts.tls);
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -111,8 +111,8 @@ describe('--tls', () => {
     }
   });
 
-  it('the server certificate names 127.0.0.1, ::1 and localhost and is signed by the CA', () => {
-    const m = makeTestCa();
+  it('the server certificate names 127.0.0.1, ::1 and localhost and is signed by the CA', async () => {
+    const m = await makeTestCa();
     const server = new X509Certificate(m.cert);
     const ca = new X509Certificate(m.ca as string);
     expect(server.ca).toBe(false);
@@ -125,7 +125,7 @@ describe('--tls', () => {
   });
 
   it('--tls-cert/--tls-key (+ --tls-ca) serve a certificate brought along', async () => {
-    const m = makeTestCa();
+    const m = await makeTestCa();
     const dir = mkdtempSync(join(tmpdir(), 'emu-tls-'));
     writeFileSync(join(dir, 'cert.pem'), m.cert);
     writeFileSync(join(dir, 'key.pem'), m.key);
