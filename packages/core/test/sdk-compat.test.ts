@@ -261,6 +261,25 @@ describe('metadata v2: a session token first, as the official SDKs ask for it', 
     }
   });
 
+  it('securitykey refusing the kept token (401): one new token, then the credentials', async () => {
+    const short = await startEmulator({ metadataToken: 'required', tempCredentialTtlMs: 290_000 });
+    try {
+      const c = DbssClient.fromEnv(env(short.url), { proxy: false });
+      await c.listObsBuckets();
+      short.fault({ status: 401 }, { route: 'metadata', times: 1 });
+      expect(await c.listObsBuckets()).toHaveLength(DEMO_BUCKETS.length);
+      expect(calls(short)).toEqual([
+        `PUT ${METADATA_PATHS.token} 200`,
+        `GET ${METADATA_PATHS.securityKey} 200`,
+        `GET ${METADATA_PATHS.securityKey} 401`,
+        `PUT ${METADATA_PATHS.token} 200`,
+        `GET ${METADATA_PATHS.securityKey} 200`,
+      ]);
+    } finally {
+      await short.close();
+    }
+  });
+
   it.each([404, 405])('a PUT answered %i (metadata v1 only): goes on without a token', async (status) => {
     emu.fault({ status }, { route: 'metadata-token' });
     const c = DbssClient.fromEnv(env(emu.url), { proxy: false });
