@@ -19,8 +19,10 @@ import { gql } from './helpers.js';
 const emu = emulatorForFile({ beforeAll, afterAll });
 let gateway: ReturnType<typeof createGateway>;
 beforeAll(async () => {
-  // A timeout far above any answer on a loaded machine: the timeout case holds its answer instead.
-  gateway = createGateway({ endpoint: emu.url, timeoutMs: 10_000, maxRetries: 0 });
+  // Every case faults the same token in turn: no standing refusal between them (that one has its own
+  // tests in test/fleet/in-process.test.ts and trust.test.ts). A timeout far above any answer on a
+  // loaded machine: the timeout case holds its answer instead.
+  gateway = createGateway({ endpoint: emu.url, timeoutMs: 10_000, maxRetries: 0, refusalTtlMs: 0 });
 });
 beforeEach(() => emu.reset());
 
