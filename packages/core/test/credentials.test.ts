@@ -239,7 +239,9 @@ describe('the profile file', () => {
     chmodSync(root, 0o711);
     const bundle = join(root, 'core.mjs');
     const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup')).resolve('esbuild');
-    const { buildSync } = createRequire(import.meta.url)(esbuild) as typeof import('esbuild');
+    const { buildSync } = createRequire(import.meta.url)(esbuild) as {
+      buildSync(options: Record<string, unknown>): unknown;
+    };
     buildSync({
       entryPoints: [join(import.meta.dirname, '../dist/index.js')],
       bundle: true,
