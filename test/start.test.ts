@@ -19,9 +19,12 @@ describe('Ctrl-C', () => {
     const line1 = quickStartLine1();
     expect(line1).toMatch(/&& pnpm start$/);
     current = run(line1, { PORT: '0' }, { shell: true });
-    await current.until(/Stop with Ctrl-C/);
+    await current.until(/Stop with Ctrl-C\. Health: \S+/);
+    // As a person does: the gateway answers, then Ctrl-C.
+    const health = /Health: (\S+)/.exec(current.output())?.[1] as string;
+    expect((await fetch(health)).status).toBe(200);
     signalGroup(current, 'SIGINT');
-    expect(await current.exited).toBe(0);
+    expect(await current.exited, current.output()).toBe(0);
     expect(current.output()).toContain('"msg":"stopped"');
     expect(current.output()).not.toMatch(/ELIFECYCLE|ERR_PNPM/);
   });
@@ -30,7 +33,7 @@ describe('Ctrl-C', () => {
     current = run('pnpm start:cluster', { PORT: '0' });
     await current.until(/Stop with Ctrl-C/);
     signalGroup(current, 'SIGINT');
-    expect(await current.exited).toBe(0);
+    expect(await current.exited, current.output()).toBe(0);
     expect(current.output()).not.toMatch(/ELIFECYCLE|ERR_PNPM/);
   });
 });
