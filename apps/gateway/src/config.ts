@@ -1,11 +1,13 @@
 // Gateway configuration from the environment, validated at start-up; errors name the variable.
 import {
   configFromEnv,
+  DBSS_REGIONS,
   DbssConfigError,
   type DbssRegion,
   ENV_LABELS,
   type Env,
   parseHttpUrl,
+  regionEndpointFromEnv,
   resolveEndpoint,
 } from '@dbss-obs/core';
 import { parseTrustedProxies } from './client-address.js';
@@ -63,6 +65,12 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
   const region = env.HUAWEICLOUD_SDK_REGION?.trim() || undefined;
   const endpoint = env.DBSS_ENDPOINT?.trim() || undefined;
   resolveEndpoint({ region, endpoint }, ENV_LABELS);
+  // The official SDKs' per-region variables (HUAWEICLOUD_SDK_REGION_DBSS_CN_NORTH_4=…), checked by core.
+  const regionEndpoints: Partial<Record<DbssRegion, string>> = {};
+  for (const r of DBSS_REGIONS) {
+    const url = regionEndpointFromEnv(env, r);
+    if (url) regionEndpoints[r] = url;
+  }
   const demo = !region && !endpoint;
   if (demo && production) {
     fail(
@@ -137,6 +145,7 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
     gateway: {
       mode,
       endpoint,
+      regionEndpoints,
       iamEndpoint,
       region: region as DbssRegion | undefined,
       timeoutMs: int(env, 'DBSS_TIMEOUT_MS', 10_000, 1, 600_000),

@@ -2,6 +2,7 @@
 import {
   DbssAuthenticationError,
   DbssBadRequestError,
+  DbssConfigError,
   DbssConnectionError,
   DbssPermissionError,
   DbssProjectNotFoundError,
@@ -83,8 +84,19 @@ export function toFailure(err: unknown): GatewayFailure | undefined {
     };
   }
   if (err instanceof DbssTimeoutError) return { code: 'UPSTREAM_TIMEOUT', message: 'DBSS did not answer in time.' };
-  if (err instanceof DbssConnectionError)
-    return { code: 'UPSTREAM_UNAVAILABLE', message: 'DBSS could not be reached.' };
+  if (err instanceof DbssConnectionError) {
+    const why =
+      err.code === 'TLS_ERROR' ? ': the gateway does not trust its TLS certificate (see NODE_EXTRA_CA_CERTS)' : '';
+    return { code: 'UPSTREAM_UNAVAILABLE', message: `DBSS could not be reached${why}.` };
+  }
+  // Discovery refused to send credentials to a guessed IAM host (DBSS_ENDPOINT without HUAWEICLOUD_SDK_IAM_ENDPOINT).
+  if (err instanceof DbssConfigError && err.variable === 'HUAWEICLOUD_SDK_IAM_ENDPOINT') {
+    return {
+      code: 'BAD_USER_INPUT',
+      message:
+        'Pass projectId: this gateway cannot discover it (DBSS is not the official host and HUAWEICLOUD_SDK_IAM_ENDPOINT is not set).',
+    };
+  }
   if (err instanceof DbssResponseError) {
     return {
       code: 'UPSTREAM_ERROR',

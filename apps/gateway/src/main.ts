@@ -108,7 +108,11 @@ async function main(): Promise<number> {
       ].join('\n'),
     );
   } else {
-    const target = cfg.gateway.endpoint ?? `https://dbss.${cfg.gateway.region}.myhuaweicloud.com`;
+    const region = cfg.gateway.region;
+    const target =
+      cfg.gateway.endpoint ??
+      (region && cfg.gateway.regionEndpoints?.[region]) ??
+      `https://dbss.${region}.myhuaweicloud.com`;
     process.stderr.write(`dbss-obs-gateway listening on ${gql} (DBSS: ${target}, auth mode: ${gateway.mode})\n`);
   }
   logger.info({ url: gql, demo: !!emulator, mode: gateway.mode }, 'listening');

@@ -32,6 +32,8 @@ export interface GatewayOptions {
   mode?: 'token' | 'aksk';
   /** Upstream base URL for every region (emulator, proxy). @default each region's public endpoint */
   endpoint?: string;
+  /** Per-region upstream base URLs (HUAWEICLOUD_SDK_REGION_DBSS_<REGION>); `endpoint` wins. */
+  regionEndpoints?: Partial<Record<DbssRegion, string>>;
   /** IAM base URL for project discovery when a query names no projectId. @default core's per-region IAM */
   iamEndpoint?: string;
   /** Region used when a query names none. */
@@ -109,6 +111,7 @@ export function createGateway(opts: GatewayOptions = {}) {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const listBuckets = createDbssCaller({
     endpoint: opts.endpoint,
+    regionEndpoints: opts.regionEndpoints,
     iamEndpoint: opts.iamEndpoint,
     defaultRegion: opts.region,
     timeoutMs,
