@@ -1,10 +1,11 @@
 // Hostile requests against the real bin over raw sockets: the gateway never answers 5xx of its own,
 // and no answer carries a stack trace or a file path.
 import { connect } from 'node:net';
-import { DEMO_PROJECT_ID, DEMO_TOKEN } from '@dbss-obs/emulator';
+import { DEMO_TOKEN } from '@dbss-obs/emulator';
 import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayProcess, startGateway } from '../../../scripts/cluster.mjs';
+import { BODIES, FUZZ_QUERY, PARAM_VALUES, prng } from './corpus.js';
 
 const emu = emulatorForFile({ beforeAll, afterAll });
 let gateway: GatewayProcess;
@@ -66,74 +67,7 @@ function raw(request: string | Buffer): Promise<RawAnswer> {
   });
 }
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const QUERY = `{ obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName } }`;
-const JSON_FRAGMENTS = [
-  '{',
-  '[',
-  '}',
-  '"',
-  'null',
-  '1',
-  '"x"',
-  '[]',
-  '{}',
-  '{"a":',
-  '\\u0000',
-  '%',
-  '%zz',
-  '\u00ff',
-  '{"__proto__":{}}',
-];
-const PARAM_VALUES = [
-  ...JSON_FRAGMENTS,
-  '',
-  QUERY,
-  '{ __typename }',
-  'mutation { x }',
-  'subscription { x }',
-  '{ obsBuckets(',
-  `{ ${'a'.repeat(3000)} }`,
-  JSON.stringify({ projectId: DEMO_PROJECT_ID }),
-  JSON.stringify({ projectId: 5 }),
-  JSON.stringify({ persistedQuery: { version: 1, sha256Hash: 'x' } }),
-];
-const BODIES = [
-  '{',
-  '[]',
-  '[{"query":"{ __typename }"}]',
-  'null',
-  '1',
-  '"x"',
-  '{"query":1}',
-  '{"query":null}',
-  '{"query":"{ __typename }","variables":"x"}',
-  '{"query":"{ __typename }","variables":[]}',
-  '{"query":"{ __typename }","extensions":"{"}',
-  '{"query":"{ __typename }","extensions":1}',
-  '{"query":"{ __typename }","operationName":{}}',
-  '{"query":"{ __typename }","operationName":5}',
-  '{"query":"{ __typename }","operationName":["a"]}',
-  '{"query":"{ __typename }","unknown":1}',
-  '{"query":"{ __typename }","__proto__":{"x":1}}',
-  JSON.stringify({ query: QUERY, variables: { projectId: 'x'.repeat(100) } }),
-  JSON.stringify({ query: 'query Q($p: ID) { obsBuckets(projectId: $p) { bucketName } }', variables: { p: {} } }),
-  JSON.stringify({ query: '{ obsBuckets(region: "cn-north-4/../../x") { bucketName } }' }),
-  `{"query":"${'{'.repeat(500)}"}`,
-  `${'['.repeat(5000)}`,
-  `{"query":"{ __typename }","variables":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}`,
-  'query=%7B&variables=%7B',
-  '\u0000\u0001\u0002',
-];
+const QUERY = FUZZ_QUERY;
 const CONTENT_TYPES = [
   'application/json',
   'application/json; charset=utf-8',
