@@ -2,6 +2,7 @@
 // (AK/SK mode, where the gateway signs with its own keys and never serves an anonymous caller), with
 // the projects and regions that key may read.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { DbssConfigError } from '@dbss-obs/core';
 import type { Plugin } from 'graphql-yoga';
 import type { CallerCredential, GatewayContext, KeyScope } from './context.js';
 
@@ -41,6 +42,10 @@ function knownKeys(opts: CredentialsOptions): KnownKey[] {
   });
   const keys = (opts.apiKeys ?? []).map((k, i) => known(sha256(k), `GATEWAY_API_KEYS#${i + 1}`));
   for (const k of opts.scopedApiKeys ?? []) {
+    if (!/^[0-9a-fA-F]{64}$/.test(k.sha256))
+      throw new DbssConfigError(`API key "${k.name}": sha256 must be 64 hex digits.`, {
+        variable: 'GATEWAY_API_KEYS_FILE',
+      });
     const scope: KeyScope | undefined =
       k.projects || k.regions
         ? {
