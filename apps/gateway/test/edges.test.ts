@@ -6,14 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DEMO_AK,
-  DEMO_PROJECT_ID,
-  DEMO_REGION,
-  DEMO_SK,
-  DEMO_TOKEN,
-  EMPTY_PROJECT_ID,
-} from '@dbss-obs/emulator';
+import { DEMO_AK, DEMO_PROJECT_ID, DEMO_REGION, DEMO_SK, DEMO_TOKEN, EMPTY_PROJECT_ID } from '@dbss-obs/emulator';
 import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type GatewayProcess, startGateway } from '../../../scripts/cluster.mjs';
