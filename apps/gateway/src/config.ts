@@ -1,4 +1,5 @@
 // Gateway configuration from the environment, validated at start-up; errors name the variable.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   configFromEnv,
@@ -209,6 +210,16 @@ function apiKeysFromEnv(env: Env): { apiKeys?: string[]; scopedApiKeys?: ApiKey[
   }
   const path = env.GATEWAY_API_KEYS_FILE?.trim();
   const scopedApiKeys = path ? apiKeysFile(path) : undefined;
+  // A key has one scope: the same key unscoped in GATEWAY_API_KEYS would silently widen it.
+  for (const [i, key] of apiKeys.entries()) {
+    const hash = createHash('sha256').update(key).digest('hex');
+    const twin = scopedApiKeys?.findIndex((k) => k.sha256 === hash) ?? -1;
+    if (twin !== -1)
+      fail(
+        'GATEWAY_API_KEYS',
+        `key #${i + 1} is also keys[${twin}] of GATEWAY_API_KEYS_FILE: give each key one scope.`,
+      );
+  }
   if (apiKeys.length === 0 && !scopedApiKeys)
     fail(
       'GATEWAY_API_KEYS',

@@ -218,6 +218,13 @@ describe('keys refused at start', () => {
     expect((err as Error).message).not.toContain(secret);
   });
 
+  it('a key both in GATEWAY_API_KEYS (unscoped) and in the file (scoped) is refused: a key has one scope', () => {
+    const path = keysFile('twin.json', { keys: [{ ...good, projects: [DEMO_PROJECT_ID] }] });
+    expect(() =>
+      gatewayConfigFromEnv({ ...aksk, GATEWAY_API_KEYS: `${newKey()},${secret}`, GATEWAY_API_KEYS_FILE: path }),
+    ).toThrow(/GATEWAY_API_KEYS key #2 is also keys\[0\] of GATEWAY_API_KEYS_FILE/);
+  });
+
   it('a bad key file stops the bin with exit 2', async () => {
     const err = (await startGateway({
       ...aksk,
