@@ -2,7 +2,7 @@
 // dispatcher (or an injected fetch). Every attempt is authenticated afresh in `onRequest`, every failure
 // becomes a typed DbssError in one place (`onRequestError` / `onResponseError`).
 import { createFetch, type FetchContext, type FetchOptions } from 'ofetch';
-import { Agent, type Dispatcher, EnvHttpProxyAgent, util as undiciUtil } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, util as undiciUtil } from 'undici';
 import {
   DbssAbortError,
   DbssApiError,
@@ -310,7 +310,40 @@ export function createDispatcher(proxy: ProxySettings = {}): Dispatcher {
     httpProxy: proxy.httpProxy ?? '',
     httpsProxy: proxy.httpsProxy ?? '',
     noProxy: proxy.noProxy ?? '',
+    factory: poolWithFinalConnectErrors,
   });
+}
+
+/**
+ * The pools undici's proxy agent tunnels through, with one change: a CONNECT the proxy drops (the socket
+ * closes before an answer) fails the waiting requests instead of being dialled again. undici 7 treats that
+ * failure (`UND_ERR_SOCKET`) as recoverable and reconnects at once, forever, even after the request was
+ * aborted: about 18,000 CONNECTs for one call (nodejs/undici#3897; fixed in undici 8 by
+ * `UND_ERR_PRX_CONN`, which needs Node 22). Here it gets the same code, so each attempt costs one CONNECT
+ * and ends in a DbssConnectionError; retries stay core's policy.
+ */
+function poolWithFinalConnectErrors(origin: string | URL, options: object): Dispatcher {
+  const opts = options as Pool.Options;
+  const connect = opts.connect;
+  if (typeof connect !== 'function') return new Pool(origin, opts);
+  return new Pool(origin, {
+    ...opts,
+    connect: (connectOpts, callback) =>
+      connect(connectOpts, (err, socket) => {
+        if (err && (err as { code?: string }).code === 'UND_ERR_SOCKET') callback(new ProxyConnectionError(err), null);
+        else if (err) callback(err, null);
+        else callback(null, socket as NonNullable<typeof socket>);
+      }),
+  });
+}
+
+/** The proxy closed the tunnel before answering the CONNECT (the code undici 8 uses for it). */
+class ProxyConnectionError extends Error {
+  override readonly name = 'ProxyConnectionError';
+  readonly code = 'UND_ERR_PRX_CONN';
+  constructor(cause: Error) {
+    super('the proxy closed the connection before answering CONNECT', { cause });
+  }
 }
 
 export interface TransportOptions {
@@ -461,8 +494,8 @@ export function createTransport(options: TransportOptions): Transport {
 
 function describeCause(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
-  if (e?.cause?.code) return e.cause.code;
   if (e?.code) return e.code;
+  if (e?.cause?.code) return e.cause.code;
   if (e?.cause?.message) return e.cause.message;
   return e?.message ?? String(err);
 }
