@@ -1,16 +1,5 @@
 // The ONE place where failures become GraphQL errors with a documented extensions.code.
-import {
-  DbssAuthenticationError,
-  DbssBadRequestError,
-  DbssConnectionError,
-  DbssPermissionError,
-  DbssProjectNotFoundError,
-  DbssResponseError,
-  DbssTimeoutError,
-  DbssValidationError,
-  isDbssApiError,
-  isDbssError,
-} from '@dbss-obs/core';
+import { classifyError, type DbssFailure } from '@dbss-obs/core';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import type { GatewayFailure } from './context.js';
@@ -44,50 +33,50 @@ export class UpstreamBudgetSpent extends Error {
   }
 }
 
+/** How each of core's failure codes is answered: the gateway code and its message (`what` names DBSS's own error). */
+const ANSWERS: Partial<
+  Record<DbssFailure['code'], { code: GatewayErrorCode; message: (f: DbssFailure, what: string) => string }>
+> = {
+  VALIDATION_ERROR: { code: 'BAD_USER_INPUT', message: (f) => f.message },
+  // Core's message says what is missing; the fix for a gateway caller is the query's argument.
+  PROJECT_NOT_FOUND: { code: 'BAD_USER_INPUT', message: (f) => `${f.message}: pass projectId.` },
+  TIMEOUT: { code: 'UPSTREAM_TIMEOUT', message: () => 'DBSS did not answer in time.' },
+  CONNECTION_ERROR: { code: 'UPSTREAM_UNAVAILABLE', message: () => 'DBSS could not be reached.' },
+  INVALID_RESPONSE: {
+    code: 'UPSTREAM_ERROR',
+    message: () => 'DBSS answered with a body that is not the documented shape.',
+  },
+  AUTHENTICATION_FAILED: { code: 'UNAUTHENTICATED', message: (_, what) => `DBSS refused the credentials (${what}).` },
+  PERMISSION_DENIED: { code: 'FORBIDDEN', message: (_, what) => `DBSS denied access to the project (${what}).` },
+  BAD_REQUEST: { code: 'UPSTREAM_BAD_REQUEST', message: (_, what) => `DBSS rejected the request (${what}).` },
+  NOT_FOUND: { code: 'UPSTREAM_ERROR', message: (_, what) => `DBSS failed (${what}).` },
+  RATE_LIMITED: { code: 'UPSTREAM_ERROR', message: (_, what) => `DBSS failed (${what}).` },
+  SERVER_ERROR: { code: 'UPSTREAM_ERROR', message: (_, what) => `DBSS failed (${what}).` },
+  API_ERROR: { code: 'UPSTREAM_ERROR', message: (_, what) => `DBSS failed (${what}).` },
+};
+
 /**
- * THE mapping from core's errors to the documented codes, by class (and so by the error's fields,
- * never its message). Returns undefined for anything that is not a known DBSS failure: the
- * gateway then lets Yoga mask it as "Unexpected error.".
+ * THE mapping from core's classification (classifyError: fields, never classes or messages) to the
+ * documented codes. Returns undefined for anything that is not a known DBSS failure: the gateway then
+ * lets Yoga mask it as "Unexpected error.".
  */
 export function toFailure(err: unknown): GatewayFailure | undefined {
   if (err instanceof UpstreamBudgetSpent) return { code: 'UPSTREAM_UNAVAILABLE', message: err.message };
-  if (!isDbssError(err)) return undefined;
-  if (err instanceof DbssValidationError) return { code: 'BAD_USER_INPUT', message: err.message };
-  if (err instanceof DbssProjectNotFoundError) {
-    return {
-      code: 'BAD_USER_INPUT',
-      message: `No project for region ${err.region} is visible to your credentials: pass projectId.`,
-    };
-  }
-  if (err instanceof DbssTimeoutError) return { code: 'UPSTREAM_TIMEOUT', message: 'DBSS did not answer in time.' };
-  if (err instanceof DbssConnectionError)
-    return { code: 'UPSTREAM_UNAVAILABLE', message: 'DBSS could not be reached.' };
-  if (err instanceof DbssResponseError) {
-    return {
-      code: 'UPSTREAM_ERROR',
-      message: 'DBSS answered with a body that is not the documented shape.',
-      upstream: { status: err.status, errorCode: null, errorMsg: null, requestId: err.requestId ?? null },
-    };
-  }
-  if (isDbssApiError(err)) {
-    const upstream: UpstreamInfo = {
-      status: err.status,
-      errorCode: err.errorCode ?? null,
-      errorMsg: err.errorMsg ?? null,
-      requestId: err.requestId ?? null,
-    };
-    const what = upstream.errorCode
-      ? `${upstream.errorCode}: ${upstream.errorMsg ?? ''}`.trim()
-      : `status ${err.status}`;
-    if (err instanceof DbssAuthenticationError)
-      return { code: 'UNAUTHENTICATED', message: `DBSS refused the credentials (${what}).`, upstream };
-    if (err instanceof DbssPermissionError)
-      return { code: 'FORBIDDEN', message: `DBSS denied access to the project (${what}).`, upstream };
-    if (err instanceof DbssBadRequestError)
-      return { code: 'UPSTREAM_BAD_REQUEST', message: `DBSS rejected the request (${what}).`, upstream };
-    return { code: 'UPSTREAM_ERROR', message: `DBSS failed (${what}).`, upstream };
-  }
-  return undefined;
+  const f = classifyError(err);
+  const answer = ANSWERS[f.code];
+  if (!answer) return undefined;
+  const u = f.upstream;
+  // A malformed 2xx has a status but DBSS's error fields do not apply to it.
+  const upstream: UpstreamInfo | undefined = u && {
+    status: u.status,
+    errorCode: f.code === 'INVALID_RESPONSE' ? null : (u.errorCode ?? null),
+    errorMsg: f.code === 'INVALID_RESPONSE' ? null : (u.errorMsg ?? null),
+    requestId: u.requestId ?? null,
+  };
+  const what = u?.errorCode ? `${u.errorCode}: ${u.errorMsg ?? ''}`.trim() : `status ${u?.status}`;
+  const failure: GatewayFailure = { code: answer.code, message: answer.message(f, what) };
+  if (upstream) failure.upstream = upstream;
+  return failure;
 }
 
 /** A GraphQL error for a failure (see toFailure); anything unknown is returned unchanged for Yoga to mask. */
