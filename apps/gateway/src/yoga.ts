@@ -9,15 +9,14 @@ import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
 import type { GatewayContext, ServerContext } from './context.js';
 import { createDbssCaller } from './dbss.js';
+import { bufferedDoorBlocker, SAME_THROUGH_BUFFERED_DOOR } from './fast-door.js';
 import { renderLocalGraphiQL } from './graphiql-assets.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createResolvers } from './resolvers.js';
 import { MemoryStore } from './shared/memory-store.js';
 import type { SharedStore } from './shared/store.js';
 import { createTracerProvider, recordsNothing } from './tracing.js';
-import { useAccessLog } from './use-access-log.js';
 import { useCredentials } from './use-credentials.js';
-import { useMetrics } from './use-metrics.js';
 import { useParamChecks } from './use-param-checks.js';
 import { useRateLimit, useUpstreamBudget } from './use-rate-limit.js';
 import { useRequestTrace } from './use-request-trace.js';
@@ -55,7 +54,10 @@ export interface GatewayOptions {
   apiKeys?: readonly string[];
   /** Serve GraphiQL on GET /graphql. @default true */
   graphiql?: boolean | { defaultQuery?: string; headers?: Record<string, string> };
-  /** Take plain JSON POSTs through the buffered door (same pipeline, less HTTP overhead). @default true */
+  /**
+   * Take plain JSON POSTs through the buffered door (same pipeline, less HTTP overhead). Off by itself when
+   * a plugin registers an HTTP-level Yoga hook (see fast-door.ts). @default true
+   */
   fastPath?: boolean;
   /** Allowed CORS origins. @default '*' */
   corsOrigins?: readonly string[] | '*';
@@ -137,10 +139,11 @@ export function createGateway(opts: GatewayOptions = {}) {
     // Executes each validated document as compiled JavaScript (compiled once per document): the same
     // results as graphql-js, in a fraction of the time and allocations. First, so tracing wraps it.
     useGraphQlJit() as Plugin,
-    useParamChecks(),
+    sameThroughBufferedDoor(
+      useParamChecks(),
+      "its onRequestParse wraps Yoga's GET and form parsers; the buffered door takes only JSON bodies it parsed itself",
+    ),
     useRequestTrace(ROOT_FIELDS),
-    useAccessLog(logger),
-    useMetrics(metrics),
     // One request cannot fan out: at most 4 aliases (so 5 obsBuckets calls), shallow and short documents.
     EnvelopArmorPlugin({
       maxAliases: { n: 4 },
@@ -168,6 +171,9 @@ export function createGateway(opts: GatewayOptions = {}) {
     }),
     ...(opts.plugins ?? []),
   ].filter((p): p is Plugin => Boolean(p));
+  // Markers around the list, so the door's decision finds it (and what its plugins add) in Yoga's resolved list.
+  const first: Plugin = {};
+  const last: Plugin = {};
 
   const yoga = createYoga<ServerContext, GatewayContext>({
     schema,
@@ -198,8 +204,17 @@ export function createGateway(opts: GatewayOptions = {}) {
     // The innermost DBSS call; plugins above wrap it (tracing, then cache and coalescing).
     // (credential and trace are added by plugins: typed as the finished context.)
     context: () => ({ listBuckets }) as GatewayContext,
-    plugins,
+    plugins: [first, ...plugins, last],
   });
+
+  // Decided once: a plugin that needs Yoga's HTTP handling sends every request through Yoga's door.
+  const blocker = opts.fastPath === false ? undefined : bufferedDoorBlocker(resolvedPlugins(yoga), first, last);
+  if (blocker) {
+    logger.warn(
+      { plugin: blocker.plugin, hooks: blocker.hooks },
+      "buffered door off: a plugin registers Yoga's HTTP-level hooks, so every request takes Yoga's door",
+    );
+  }
 
   return {
     yoga,
@@ -207,9 +222,26 @@ export function createGateway(opts: GatewayOptions = {}) {
     store,
     mode,
     tracerProvider,
-    fastPathEnabled: opts.fastPath !== false,
+    fastPathEnabled: opts.fastPath !== false && !blocker,
+    /** The access log: one line per request that reached a door, written by the server (server.ts). */
+    accessLog: logger,
     graphiql: graphiql !== false,
   };
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+/**
+ * Yoga's resolved plugin list (its own, ours, and what plugins added with `addPlugin`), in order. Yoga keeps
+ * it as `plugins` (protected: the server adapter hands its functions out bound, so `getEnveloped._plugins`
+ * is not reachable through it).
+ */
+function resolvedPlugins(yoga: object): readonly object[] {
+  const list: unknown = Reflect.get(yoga, 'plugins');
+  return Array.isArray(list) ? list.filter((p): p is object => typeof p === 'object' && p !== null) : [];
+}
+
+/** A plugin of ours whose HTTP-level hooks change nothing for what the buffered door takes (see fast-door.ts). */
+function sameThroughBufferedDoor(plugin: Plugin, reason: string): Plugin {
+  return Object.assign(plugin, { [SAME_THROUGH_BUFFERED_DOOR]: reason });
+}
