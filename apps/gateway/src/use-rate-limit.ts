@@ -5,7 +5,7 @@
 //   attempt (retries included) over budget waits for the next window, up to the upstream timeout, then
 //   UPSTREAM_UNAVAILABLE.
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import { type CallerCredential, type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
+import type { CallerCredential, GatewayContext, ListBuckets, WrapsListBuckets } from './context.js';
 import { UpstreamBudgetSpent } from './errors.js';
 import type { SharedStore } from './shared/store.js';
 
@@ -65,9 +65,8 @@ export interface UpstreamBudgetOptions {
 
 const BUDGET_KEY = 'upstream-budget';
 
-export function useUpstreamBudget(opts: UpstreamBudgetOptions): Plugin<GatewayContext> {
+export function useUpstreamBudget(opts: UpstreamBudgetOptions): Plugin<GatewayContext> & WrapsListBuckets {
   const { store, perSecond, maxWaitMs } = opts;
-  const wrappers = new WeakMap<ListBuckets, ListBuckets>();
   // Waits for a slot before every attempt (core's beforeAttempt), so retries spend the budget too:
   // they come exactly when DBSS is throttling or failing.
   const waitForSlot = async (): Promise<void> => {
@@ -85,11 +84,6 @@ export function useUpstreamBudget(opts: UpstreamBudgetOptions): Plugin<GatewayCo
     (inner: ListBuckets): ListBuckets =>
     (call, ctx) =>
       inner(Object.assign({}, call, { beforeAttempt: waitForSlot }), ctx);
-  // Off: no hook at all (every hook is a step on every request's path).
-  if (perSecond <= 0) return {};
-  return {
-    onContextBuilding({ context, extendContext }) {
-      extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, budgeted) });
-    },
-  };
+  // Off: the call is not wrapped at all.
+  return { wrapListBuckets: perSecond > 0 ? budgeted : (inner) => inner };
 }

@@ -16,7 +16,7 @@ import {
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import type { Plugin } from 'graphql-yoga';
-import { type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
+import type { GatewayContext, ListBuckets, WrapsListBuckets } from './context.js';
 
 export const TRACER_NAME = '@dbss-obs/gateway';
 
@@ -36,12 +36,11 @@ export interface TracingOptions {
   propagateOnly?: boolean;
 }
 
-export function useTracing(opts: TracingOptions): Plugin<GatewayContext> {
+export function useTracing(opts: TracingOptions): Plugin<GatewayContext> & WrapsListBuckets {
   if (opts.propagateOnly) return usePropagation();
   // An instance, not the global propagator: nothing here changes process-wide OpenTelemetry state.
   const propagator = new W3CTraceContextPropagator();
   const tracer = opts.provider.getTracer(TRACER_NAME);
-  const wrappers = new WeakMap<ListBuckets, ListBuckets>();
 
   const traced =
     (inner: ListBuckets): ListBuckets =>
@@ -94,12 +93,12 @@ export function useTracing(opts: TracingOptions): Plugin<GatewayContext> {
         ) as Plugin<GatewayContext>,
       );
     },
-    onContextBuilding({ context, extendContext }) {
+    onContextBuilding({ context }) {
       const headers = (context as { request?: Request }).request?.headers;
       if (headers?.has('traceparent'))
         setCurrentOtelContext(context, propagator.extract(ROOT_CONTEXT, headers, headersGetter));
-      extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, traced) });
     },
+    wrapListBuckets: traced,
   };
 }
 
@@ -114,10 +113,9 @@ const TRACE_ROOT = Symbol('dbss-obs.trace-root');
  * W3C headers toward DBSS. What DBSS sees matches the recorded path: the caller's trace continued (a new
  * one, sampled, without a valid traceparent), the DBSS call's own span id as parent, flags and tracestate kept.
  */
-function usePropagation(): Plugin<GatewayContext> {
+function usePropagation(): Plugin<GatewayContext> & WrapsListBuckets {
   const propagator = new W3CTraceContextPropagator();
   const ids = new RandomIdGenerator();
-  const wrappers = new WeakMap<ListBuckets, ListBuckets>();
 
   const traceOf = (ctx: GatewayContext & { [TRACE_ROOT]?: SpanContext }): SpanContext => {
     let root = ctx[TRACE_ROOT];
@@ -148,9 +146,5 @@ function usePropagation(): Plugin<GatewayContext> {
       return inner(Object.assign({}, call, { headers }), ctx);
     };
 
-  return {
-    onContextBuilding({ context, extendContext }) {
-      extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, propagated) });
-    },
-  };
+  return { wrapListBuckets: propagated };
 }

@@ -5,7 +5,7 @@
 // Redis for a fleet); it hashes every key with a salt, so no token is kept.
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { type BucketsCall, type BucketsOutcome, type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
+import type { BucketsCall, BucketsOutcome, GatewayContext, ListBuckets, WrapsListBuckets } from './context.js';
 import { MemoryStore } from './shared/memory-store.js';
 import type { SharedStore } from './shared/store.js';
 
@@ -59,14 +59,13 @@ export function bucketsKey(call: BucketsCall): string {
   return `buckets|${who}|${call.region ?? ''}|${call.projectId ?? ''}`;
 }
 
-export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayContext> {
+export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayContext> & WrapsListBuckets {
   const { store, onCoalesced, onStale } = opts;
   const ttlMs = opts.ttlMs ?? 0;
   const staleMs = opts.staleMs ?? 0;
   // One entry serves both: fresh while younger than ttlMs, a stand-in while younger than staleMs.
   const keepMs = Math.max(ttlMs, staleMs);
   const lockTtlMs = opts.lockTtlMs ?? 15_000;
-  const wrappers = new WeakMap<ListBuckets, ListBuckets>();
   /** Per request: the oldest stand-in served, for the response's extensions. */
   const staleAge = new WeakMap<object, number>();
   // With a shared store, fresh answers are also kept in process: an entry never changes once written
@@ -124,11 +123,7 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
       return answer;
     };
 
-  const plugin: Plugin<GatewayContext> = {
-    onContextBuilding({ context, extendContext }) {
-      extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, cached) });
-    },
-  };
+  const plugin: Plugin<GatewayContext> & WrapsListBuckets = { wrapListBuckets: cached };
   // Only with stale answers on: the hook adds `extensions.stale` to a result that used one. (Without,
   // no hook: each one is a step on every request's path.)
   if (staleMs > 0) {

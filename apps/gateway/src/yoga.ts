@@ -7,7 +7,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { TracerProvider } from '@opentelemetry/api';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
-import type { GatewayContext, ServerContext } from './context.js';
+import { compose, type GatewayContext, type ServerContext } from './context.js';
 import { createDbssCaller } from './dbss.js';
 import { bufferedDoorBlocker, SAME_THROUGH_BUFFERED_DOOR } from './fast-door.js';
 import { renderLocalGraphiQL } from './graphiql-assets.js';
@@ -102,7 +102,7 @@ export function createGateway(opts: GatewayOptions = {}) {
   const store = opts.store ?? new MemoryStore();
   const tracerProvider = opts.tracing === false ? undefined : (opts.tracing ?? createTracerProvider());
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const listBuckets = createDbssCaller({
+  const dbss = createDbssCaller({
     endpoint: opts.endpoint,
     iamEndpoint: opts.iamEndpoint,
     defaultRegion: opts.region,
@@ -133,6 +133,25 @@ export function createGateway(opts: GatewayOptions = {}) {
     }),
   });
 
+  // The DBSS call, in the order a call passes its layers: the resolver calls `cache`, which calls `budget`,
+  // which calls `trace`, which calls `dbss` (core's listObsBuckets with the caller's credential, then
+  // undici's dispatch). docs/architecture.md follows projectId along it.
+  // A cached or joined call spends no budget and makes no DBSS span. A dead replica's lock expires within
+  // the upstream timeout (at most 5 s): then one waiter takes over.
+  const cache = useUpstreamCache({
+    store,
+    ttlMs: opts.cacheTtlMs ?? 0,
+    staleMs: opts.staleMs ?? 0,
+    lockTtlMs: Math.min(timeoutMs, 5000),
+    onCoalesced: metrics.coalesced,
+    onStale: metrics.staleServed,
+  });
+  // Only real DBSS calls (and their retries) spend the fleet's budget; a spent budget can be answered stale.
+  const budget = useUpstreamBudget({ store, perSecond: opts.upstreamRps ?? 0, maxWaitMs: timeoutMs });
+  const tracing =
+    tracerProvider && useTracing({ provider: tracerProvider, propagateOnly: recordsNothing(tracerProvider) });
+  const listBuckets = compose(cache.wrapListBuckets, budget.wrapListBuckets, tracing?.wrapListBuckets)(dbss);
+
   // The pipeline, in order. Yoga adds its own after these: the parse/validate cache, parameter checks,
   // error masking (maskedErrors below) and HTTP statuses for validation errors.
   const plugins: Plugin[] = [
@@ -156,19 +175,11 @@ export function createGateway(opts: GatewayOptions = {}) {
     useCredentials({ mode, apiKeys: opts.apiKeys }),
     // Every executed request of a caller counts, cached or not; the excess never reaches DBSS.
     useRateLimit({ store, perMinute: opts.rateLimitPerMinute ?? 0 }),
-    tracerProvider && useTracing({ provider: tracerProvider, propagateOnly: recordsNothing(tracerProvider) }),
-    // Inside the cache: only real DBSS calls spend the fleet's budget; a spent budget can be answered stale.
-    useUpstreamBudget({ store, perSecond: opts.upstreamRps ?? 0, maxWaitMs: timeoutMs }),
-    // Last of the listBuckets wrappers, so it is the outermost: a cached or joined call makes no DBSS span.
-    // A dead replica's lock expires within the upstream timeout (at most 5 s): then one waiter takes over.
-    useUpstreamCache({
-      store,
-      ttlMs: opts.cacheTtlMs ?? 0,
-      staleMs: opts.staleMs ?? 0,
-      lockTtlMs: Math.min(timeoutMs, 5000),
-      onCoalesced: metrics.coalesced,
-      onStale: metrics.staleServed,
-    }),
+    // The three below wrap the DBSS call (composed in call order below); they are plugins too for their
+    // other hooks (spans for operations, `extensions.stale`).
+    tracing,
+    budget,
+    cache,
     ...(opts.plugins ?? []),
   ].filter((p): p is Plugin => Boolean(p));
   // Markers around the list, so the door's decision finds it (and what its plugins add) in Yoga's resolved list.
@@ -201,8 +212,8 @@ export function createGateway(opts: GatewayOptions = {}) {
       ],
       exposedHeaders: ['X-Request-Id'],
     },
-    // The innermost DBSS call; plugins above wrap it (tracing, then cache and coalescing).
-    // (credential and trace are added by plugins: typed as the finished context.)
+    // The DBSS call with its layers, composed above. (credential and trace are added by plugins: typed
+    // as the finished context.)
     context: () => ({ listBuckets }) as GatewayContext,
     plugins: [first, ...plugins, last],
   });
