@@ -255,7 +255,7 @@ export class DbssClient {
         const config = resolveConfig({ ...options, auth: { type: 'token', token: 'unused' } });
         this.#tokenChildOptions = { ...options, [TOKEN_CONFIG]: config };
       }
-      // Object.assign, not a spread followed by `auth`: see docs/performance.md, "V8 notes".
+      // Object.assign, not a spread followed by `auth`: docs/performance.md, "V8 notes": spreads.
       child = new DbssClient(Object.assign({}, this.#tokenChildOptions, { auth }));
     } else {
       child = new DbssClient({
@@ -408,7 +408,7 @@ export class DbssClient {
     const req: AuthRequest = {
       method: 'GET',
       url: this.#listUrl(projectId),
-      // Object.assign, not two spreads: V8 runs a second spread in one literal on a slow path.
+      // Object.assign, not two spreads: docs/performance.md, "V8 notes": spreads.
       headers: params.headers ? Object.assign({}, params.headers, BASE_HEADERS) : { ...BASE_HEADERS },
       projectId,
       signal: params.signal,
@@ -485,8 +485,7 @@ export function parseObsList(text: string, status: number, requestId?: string): 
   const list = (body as { obs_list?: unknown }).obs_list;
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw invalid('an obs_list that is not an array');
-  // Mapped in place: the parsed array becomes the answer (no second array of 100k slots for a large list),
-  // and each raw item is garbage as soon as its bucket replaces it.
+  // Mapped in place: docs/performance.md, "V8 notes": bucket list.
   const out = list as unknown[];
   for (let i = 0; i < out.length; i++) {
     const item = out[i] as { bucket_name?: unknown; location?: unknown } | null;

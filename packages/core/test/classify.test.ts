@@ -17,7 +17,8 @@ const emu = emulatorForFile({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
 
 /** A second, separately loaded copy of core's error module: its classes are not core's classes. */
-const second = (await import(/* @vite-ignore */ `../src/errors.js?second-copy`)) as typeof import('../src/errors.js');
+const SECOND_COPY = '../src/errors.js?second-copy';
+const second = (await import(/* @vite-ignore */ SECOND_COPY)) as typeof import('../src/errors.js');
 
 const headers = (h: Record<string, string>) => ({ get: (n: string) => h[n.toLowerCase()] ?? null });
 

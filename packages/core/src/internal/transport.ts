@@ -110,10 +110,7 @@ class BufferedResponse {
   }
 }
 
-/**
- * undici's raw header list, read when asked (core reads one or two headers of an answer): parsing every
- * header of every answer into a record cost more than the reads.
- */
+/** undici's raw header list, read when asked (docs/performance.md, "V8 notes": raw headers). */
 function rawReader(raw: Buffer[]): HeaderReader {
   return {
     get(name) {
@@ -130,9 +127,8 @@ function rawReader(raw: Buffer[]): HeaderReader {
 }
 
 /**
- * The Headers class ofetch builds request headers with: a plain lower-cased record, because every
- * header we send is already a valid string (checked before I/O) and undici takes the record as is.
- * WHATWG Headers validate and sort on every call, which showed up as core's largest own cost.
+ * The Headers class ofetch builds request headers with: a plain lower-cased record (every header we send
+ * is checked before I/O; docs/performance.md, "V8 notes": request headers).
  */
 class RequestHeaders {
   readonly record: Record<string, string> = {};
@@ -176,9 +172,8 @@ function headerRecord(headers: unknown): Record<string, string> {
 type Adapter = (input: unknown, init: RequestInit) => Promise<BufferedResponse>;
 
 /**
- * undici at its dispatcher API: the answer is buffered by a small handler instead of going through
- * `undici.request`'s body stream, per-request URL parsing and abort signal. That was half of core's cost
- * per call (bench/core.mjs); connection pooling, keep-alive, proxying and HTTP parsing stay undici's.
+ * undici at its dispatcher API, the answer buffered by a small handler; pooling, keep-alive, proxying and
+ * HTTP parsing stay undici's (docs/performance.md, "V8 notes": dispatcher API).
  */
 function undiciAdapter(dispatcher: Dispatcher): Adapter {
   return (_input, init) => {
@@ -294,9 +289,8 @@ async function withAttemptTimer<T>(state: AttemptState, run: (signal: AbortSigna
 
 /**
  * Arms one attempt: its timer, and a listener on the caller's signal; either calls `stop` with its
- * reason. Returns the disarm the adapter calls the moment the attempt settles. A plain setTimeout, not
- * `AbortSignal.timeout()`, which would keep the signal, its listeners and everything they hold (the
- * request, the ofetch context) alive for the full timeout after every call.
+ * reason. Returns the disarm the adapter calls the moment the attempt settles. A plain setTimeout
+ * (docs/performance.md, "V8 notes": attempt timer).
  */
 function armAttempt(state: AttemptState, stop: (reason: Error) => void): () => void {
   const { signal: caller, timeoutMs } = state.opts;
@@ -383,7 +377,7 @@ export function createTransport(options: TransportOptions): Transport {
    * renewed. What `authenticate` (or the caller's `beforeAttempt` in it) throws ends the call as thrown.
    */
   async function authenticated(state: AttemptState): Promise<SendRequest> {
-    // Object.assign: see docs/performance.md, "V8 notes".
+    // Object.assign: docs/performance.md, "V8 notes": spreads.
     const req: SendRequest = Object.assign({}, state.req, { headers: { ...state.req.headers } });
     const pending = state.opts.authenticate?.(req);
     if (pending) await pending;
@@ -396,7 +390,7 @@ export function createTransport(options: TransportOptions): Transport {
     // The attempt's timer (and the caller's signal) are the adapters' (dispatchAttempt, withAttemptTimer):
     // it covers the body, which they read before resolving.
     state.started = opts.onAttempt ? performance.now() : 0;
-    // The URL object, not its href: see docs/performance.md, "V8 notes".
+    // The URL object, not its href: docs/performance.md, "V8 notes": ofetch options.
     const res = await $fetch.raw(
       req.url as unknown as string,
       {
