@@ -60,7 +60,7 @@ export function useTracing(opts: TracingOptions): Plugin<GatewayContext> & Wraps
       );
       const headers: Record<string, string> = call.headers ? { ...call.headers } : {};
       propagator.inject(trace.setSpan(parent, span), headers, defaultTextMapSetter);
-      // No async wrapper: one promise fewer per call on the hot path.
+      // No async wrapper: docs/performance.md, "V8 notes": promises.
       return inner(Object.assign({}, call, { headers }), ctx).then(
         (outcome) => {
           if (outcome.meta.status !== undefined) span.setAttribute('http.response.status_code', outcome.meta.status);
@@ -104,7 +104,7 @@ export function useTracing(opts: TracingOptions): Plugin<GatewayContext> & Wraps
 
 /**
  * Per request, on its context: its trace (made on its first DBSS call; every call of a request shares
- * it). A property rather than a WeakMap entry per request, which the young-generation GC has to sweep.
+ * it). A property, not a WeakMap entry: docs/performance.md, "V8 notes": per-request state.
  */
 const TRACE_ROOT = Symbol('dbss-obs.trace-root');
 
@@ -142,7 +142,7 @@ function usePropagation(): Plugin<GatewayContext> & WrapsListBuckets {
       };
       const headers: Record<string, string> = call.headers ? { ...call.headers } : {};
       propagator.inject(trace.setSpanContext(ROOT_CONTEXT, span), headers, defaultTextMapSetter);
-      // (Object.assign: `{ ...call, headers }` is a slow path in V8, and this runs for every request.)
+      // Object.assign, not `{ ...call, headers }`: docs/performance.md, "V8 notes": spreads.
       return inner(Object.assign({}, call, { headers }), ctx);
     };
 
