@@ -11,6 +11,7 @@ export type DbssErrorCode =
   | 'SERVER_ERROR'
   | 'API_ERROR'
   | 'CONNECTION_ERROR'
+  | 'TLS_ERROR'
   | 'TIMEOUT'
   | 'ABORTED'
   | 'INVALID_RESPONSE'
@@ -39,6 +40,7 @@ export interface DbssErrorJSON {
   region?: string;
   timeoutMs?: number;
   retryAfter?: string;
+  iamTraceId?: string;
 }
 
 const BRAND = Symbol.for('dbss-obs.error');
@@ -99,12 +101,19 @@ export class DbssConfigError extends DbssError {
 export class DbssProjectNotFoundError extends DbssError {
   override readonly name = 'DbssProjectNotFoundError';
   readonly region: string;
-  constructor(region: string, options?: { cause?: unknown }) {
-    super('PROJECT_NOT_FOUND', `${projectNotFound(region)}; ${PROJECT_ID_HINT}.`, options);
+  /** `X-IAM-Trace-Id` of the IAM answer that named no such project. */
+  readonly iamTraceId: string | undefined;
+  constructor(region: string, options?: { cause?: unknown; iamTraceId?: string | undefined }) {
+    super(
+      'PROJECT_NOT_FOUND',
+      `${projectNotFound(region)}; ${PROJECT_ID_HINT}.${options?.iamTraceId ? ` (IAM trace id ${options.iamTraceId})` : ''}`,
+      options,
+    );
     this.region = region;
+    this.iamTraceId = options?.iamTraceId;
   }
   override toJSON(): DbssErrorJSON {
-    return { ...super.toJSON(), region: this.region };
+    return { ...super.toJSON(), region: this.region, iamTraceId: this.iamTraceId };
   }
 }
 
@@ -117,12 +126,33 @@ export class DbssConnectionError extends DbssError {
   override readonly name: string = 'DbssConnectionError';
   /** The `X-Request-Id` when the answer began and then broke off. */
   readonly requestId: string | undefined;
-  constructor(message = 'Could not reach DBSS', options?: { cause?: unknown; requestId?: string }) {
-    super('CONNECTION_ERROR', message, options);
+  constructor(
+    message = 'Could not reach DBSS',
+    options?: { cause?: unknown; requestId?: string | undefined; code?: 'TLS_ERROR' },
+  ) {
+    super(options?.code ?? 'CONNECTION_ERROR', message, options);
     this.requestId = options?.requestId;
   }
   override toJSON(): DbssErrorJSON {
     return { ...super.toJSON(), requestId: this.requestId };
+  }
+}
+
+/**
+ * The TLS handshake failed: the server's certificate is not trusted (a private CA, such as the
+ * emulator's `--tls`), expired, or for another host. Code `TLS_ERROR`; `tlsCode` is Node's (e.g.
+ * `UNABLE_TO_VERIFY_LEAF_SIGNATURE`). Not retried: the next attempt would meet the same certificate.
+ * Remedy for a private CA: start Node with `NODE_EXTRA_CA_CERTS=<ca.pem>`.
+ */
+export class DbssTlsError extends DbssConnectionError {
+  override readonly name = 'DbssTlsError';
+  readonly tlsCode: string;
+  constructor(origin: string, tlsCode: string, options?: { cause?: unknown }) {
+    super(
+      `TLS: ${origin} presented a certificate this process does not trust (${tlsCode}). If a private CA signed it (e.g. the emulator's --tls), start Node with NODE_EXTRA_CA_CERTS=<path to the CA's PEM file>.`,
+      { ...options, code: 'TLS_ERROR' },
+    );
+    this.tlsCode = tlsCode;
   }
 }
 
@@ -163,6 +193,8 @@ export interface ApiErrorInit {
   rawBody?: string;
   /** The `Retry-After` header, when sent. */
   retryAfter?: string;
+  /** The `X-IAM-Trace-Id` header (IAM answers). */
+  iamTraceId?: string;
 }
 
 const MAX_RAW = 4096;
@@ -179,6 +211,8 @@ export class DbssApiError extends DbssError {
   readonly body: unknown;
   readonly rawBody: string | undefined;
   readonly retryAfter: string | undefined;
+  /** `X-IAM-Trace-Id` when IAM gave the answer (discovery, login). */
+  readonly iamTraceId: string | undefined;
 
   constructor(code: DbssErrorCode, init: ApiErrorInit) {
     super(code, DbssApiError.describe(init));
@@ -191,11 +225,14 @@ export class DbssApiError extends DbssError {
     this.body = init.body;
     this.rawBody = init.rawBody;
     this.retryAfter = init.retryAfter;
+    this.iamTraceId = init.iamTraceId;
   }
 
   private static describe(init: ApiErrorInit): string {
     const what = [init.errorCode, init.errorMsg].filter(Boolean).join(': ') || 'no error details in the response';
-    const rid = init.requestId ? ` (request id ${init.requestId})` : '';
+    const rid =
+      (init.requestId ? ` (request id ${init.requestId})` : '') +
+      (init.iamTraceId ? ` (IAM trace id ${init.iamTraceId})` : '');
     return `DBSS answered ${init.status}: ${what}${rid}`;
   }
 
@@ -208,6 +245,7 @@ export class DbssApiError extends DbssError {
       requestId: this.requestId,
       details: this.details,
       retryAfter: this.retryAfter,
+      iamTraceId: this.iamTraceId,
     };
   }
 
@@ -238,6 +276,7 @@ export class DbssApiError extends DbssError {
       body,
       rawBody,
       retryAfter: headers.get('retry-after') ?? undefined,
+      iamTraceId: headers.get('x-iam-trace-id') ?? undefined,
     };
     const Kind = classForStatus(status);
     return Kind ? new Kind(init) : new DbssApiError('API_ERROR', init);
@@ -292,14 +331,23 @@ export class DbssResponseError extends DbssError {
   readonly status: number;
   readonly requestId: string | undefined;
   readonly rawBody: string;
-  constructor(message: string, init: { status: number; requestId?: string; rawBody: string }) {
-    super('INVALID_RESPONSE', `${message}${init.requestId ? ` (request id ${init.requestId})` : ''}`);
+  /** `X-IAM-Trace-Id` when IAM gave the answer. */
+  readonly iamTraceId: string | undefined;
+  constructor(
+    message: string,
+    init: { status: number; requestId?: string | undefined; rawBody: string; iamTraceId?: string | undefined },
+  ) {
+    super(
+      'INVALID_RESPONSE',
+      `${message}${init.requestId ? ` (request id ${init.requestId})` : ''}${init.iamTraceId ? ` (IAM trace id ${init.iamTraceId})` : ''}`,
+    );
     this.status = init.status;
     this.requestId = init.requestId;
     this.rawBody = redactGeneric(init.rawBody.slice(0, MAX_RAW));
+    this.iamTraceId = init.iamTraceId;
   }
   override toJSON(): DbssErrorJSON {
-    return { ...super.toJSON(), status: this.status, requestId: this.requestId };
+    return { ...super.toJSON(), status: this.status, requestId: this.requestId, iamTraceId: this.iamTraceId };
   }
 }
 
@@ -405,6 +453,8 @@ export interface DbssFailure {
   key?: string;
   /** TIMEOUT: the per-attempt limit that passed. */
   timeoutMs?: number;
+  /** The `X-IAM-Trace-Id` of an IAM answer, for IAM's support. */
+  iamTraceId?: string;
 }
 
 const CODES: ReadonlySet<string> = new Set<DbssErrorCode>([
@@ -422,8 +472,9 @@ const CODES: ReadonlySet<string> = new Set<DbssErrorCode>([
   'VALIDATION_ERROR',
   'CONFIG_ERROR',
   'PROJECT_NOT_FOUND',
+  'TLS_ERROR',
 ]);
-/** Worth another attempt: throttled, failing on DBSS's side, or no answer at all. */
+/** Worth another attempt: throttled, failing on DBSS's side, or no answer at all (not an untrusted certificate). */
 const RETRYABLE: ReadonlySet<string> = new Set(['RATE_LIMITED', 'SERVER_ERROR', 'CONNECTION_ERROR', 'TIMEOUT']);
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -450,6 +501,8 @@ export function classifyError(err: unknown): DbssFailure {
     out.status = status;
     out.upstream = { status, errorCode: text(e.errorCode), errorMsg: text(e.errorMsg), requestId };
   }
+  const iamTraceId = text(e.iamTraceId);
+  if (iamTraceId !== undefined) out.iamTraceId = iamTraceId;
   const retryAfterMs = retryAfterToMs(text(e.retryAfter));
   if (retryAfterMs !== undefined) out.retryAfterMs = retryAfterMs;
   if (c === 'PROJECT_NOT_FOUND') {

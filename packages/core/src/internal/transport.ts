@@ -10,6 +10,7 @@ import {
   DbssConnectionError,
   type DbssError,
   DbssTimeoutError,
+  DbssTlsError,
 } from '../errors.js';
 import { createRedactor, redactGeneric } from './redact.js';
 import { type RetryPolicy, retryDelay } from './retry.js';
@@ -414,6 +415,9 @@ export function createTransport(options: TransportOptions): Transport {
     if (state.timedOut) return new DbssTimeoutError(opts.timeoutMs, { requestId: state.requestId });
     // ofetch wraps what the adapter threw.
     const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
+    // A certificate that is not trusted (classified not retryable: the next attempt would meet it again).
+    const tls = tlsCode(cause);
+    if (tls) return new DbssTlsError(state.req.url.origin, tls, { cause });
     return new DbssConnectionError(`Could not reach ${state.req.url.origin}: ${describeCause(cause)}`, {
       cause,
       requestId: state.requestId,
@@ -474,6 +478,19 @@ function backOff(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Node's certificate verification codes (OpenSSL's, and the host name check). */
+const TLS_CODES =
+  /^(UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|ERR_SSL_)/;
+
+/** The certificate error code somewhere in `err`'s cause chain, if the failure was one. */
+function tlsCode(err: unknown): string | undefined {
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && TLS_CODES.test(e.code)) return e.code;
+  }
+  return undefined;
 }
 
 function describeCause(err: unknown): string {
