@@ -168,6 +168,18 @@ describe('retries sign afresh', () => {
     ]);
   });
 
+  it('a caller abort during a back-off ends the call at once, without another attempt', async () => {
+    // Retry-After: 30 s would hold the call for 30 s; the caller gives up as soon as the first attempt is reported.
+    emu.fault({ status: 503, headers: { 'Retry-After': '30' } }, { times: 1 });
+    const c = new DbssClient({ endpoint: emu.url, auth: { type: 'token', token: DEMO_TOKEN }, proxy: false });
+    const controller = new AbortController();
+    const err = await c
+      .listObsBuckets({ projectId: DEMO_PROJECT_ID, signal: controller.signal, onAttempt: () => controller.abort() })
+      .catch((e) => e);
+    expect(err).toMatchObject({ name: 'DbssAbortError', code: 'ABORTED' });
+    expect(emu.requestCount).toBe(1);
+  });
+
   it('a Retry-After longer than maxRetryAfterMs is not waited for', async () => {
     emu.fault({ status: 429, headers: { 'Retry-After': '120' } }, { times: 1 });
     const c = new DbssClient({ endpoint: emu.url, auth: { type: 'token', token: DEMO_TOKEN }, proxy: false });

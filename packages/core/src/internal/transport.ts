@@ -468,7 +468,7 @@ export function createTransport(options: TransportOptions): Transport {
 
 /** The wait before a retry; the caller's signal ends it at once (the loop then throws DbssAbortError). */
 function backOff(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
