@@ -8,6 +8,7 @@ import {
   parseHttpUrl,
   resolveEndpoint,
 } from '@dbss-obs/core';
+import { type RedisConnection, redisConnectionFromEnv } from './shared/redis-config.js';
 import type { GatewayOptions } from './yoga.js';
 
 export interface GatewayConfig {
@@ -26,8 +27,12 @@ export interface GatewayConfig {
   serviceName: string;
   /** OTEL_SDK_DISABLED=true: no spans at all (traceparent is not sent on). */
   tracing: boolean;
-  /** REDIS_URL: share cache, coalescing and limits with other replicas; unset keeps them in process. */
-  redisUrl?: string;
+  /**
+   * REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (+ REDIS_SENTINEL_MASTER, REDIS_USERNAME,
+   * REDIS_PASSWORD, REDIS_TLS, REDIS_TLS_CA_FILE): share cache, coalescing and limits with other
+   * replicas; unset keeps them in process.
+   */
+  redis?: RedisConnection;
   /** GATEWAY_KEY_SALT: secret salt for shared keys (every replica the same); unset: one kept in Redis. */
   keySalt?: string;
   /** GATEWAY_REDIS_TIMEOUT_MS: a Redis command slower than this counts as Redis being down. */
@@ -105,9 +110,7 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
         : 'OTEL_EXPORTER_OTLP_ENDPOINT',
     );
   const origins = env.CORS_ORIGINS?.trim();
-  const redisUrl = env.REDIS_URL?.trim() || undefined;
-  if (redisUrl && !/^rediss?:\/\/[^\s/]+/i.test(redisUrl))
-    fail('REDIS_URL', 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0.');
+  const redis = redisConnectionFromEnv(env);
   const keySalt = env.GATEWAY_KEY_SALT?.trim() || undefined;
   if (keySalt && keySalt.length < 16) fail('GATEWAY_KEY_SALT', 'must be at least 16 characters.');
   return {
@@ -137,7 +140,7 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
     otlp: Boolean(otlpEndpoint),
     tracing: !bool(env, 'OTEL_SDK_DISABLED'),
     serviceName: env.OTEL_SERVICE_NAME?.trim() || 'dbss-obs-gateway',
-    redisUrl,
+    redis,
     keySalt,
     redisTimeoutMs: int(env, 'GATEWAY_REDIS_TIMEOUT_MS', 250, 10, 60_000),
   };

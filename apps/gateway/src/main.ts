@@ -51,7 +51,7 @@ async function main(): Promise<number> {
   // Shared state: through Redis for a fleet (this process stands in while Redis is unreachable), else
   // in process. Connecting waits at most 2 s: a Redis that is down delays nothing more.
   const store = await createSharedStore({
-    redisUrl: cfg.redisUrl,
+    redis: cfg.redis,
     salt: cfg.keySalt,
     commandTimeoutMs: cfg.redisTimeoutMs,
     logger,

@@ -1,12 +1,13 @@
 // The store the gateway runs with. Redis support (ioredis and the fallback around it) is loaded only
-// when REDIS_URL is set: a gateway without Redis does not carry it (about 20 MB of resident memory).
+// when a Redis is configured: a gateway without Redis does not carry it (about 20 MB of resident memory).
 import type { FallbackStore, StoreLogger } from './fallback-store.js';
 import { MemoryStore } from './memory-store.js';
+import type { RedisConnection } from './redis-config.js';
 import type { SharedStore } from './store.js';
 
 export interface SharedStoreOptions {
-  /** Redis to share state through; unset keeps state in this process. */
-  redisUrl?: string;
+  /** Redis to share state through (one server, a Cluster or Sentinel); unset keeps state in this process. */
+  redis?: RedisConnection;
   /** Secret salt for key hashes (every replica the same). @default a random salt kept in Redis */
   salt?: string;
   /** A command slower than this counts as Redis being down. @default 250 */
@@ -19,10 +20,10 @@ export interface SharedStoreOptions {
  * at most 2 s: a Redis that is down delays nothing more).
  */
 export async function createSharedStore(opts: SharedStoreOptions = {}): Promise<SharedStore> {
-  if (!opts.redisUrl) return new MemoryStore();
+  if (!opts.redis) return new MemoryStore();
   const { FallbackStore } = await import('./fallback-store.js');
   const store = new FallbackStore({
-    url: opts.redisUrl,
+    connection: opts.redis,
     salt: opts.salt,
     commandTimeoutMs: opts.commandTimeoutMs,
     logger: opts.logger,

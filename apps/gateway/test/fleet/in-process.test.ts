@@ -141,9 +141,16 @@ describe('fleet configuration', () => {
       GATEWAY_RATE_LIMIT: '600',
       GATEWAY_UPSTREAM_RPS: '20',
     });
-    expect(cfg.redisUrl).toBe('redis://:secret@127.0.0.1:6379/0');
+    expect(cfg.redis).toEqual({
+      topology: 'single',
+      node: { host: '127.0.0.1', port: 6379 },
+      db: 0,
+      username: undefined,
+      password: 'secret',
+      tls: undefined,
+    });
     expect(cfg.gateway).toMatchObject({ staleMs: 300_000, rateLimitPerMinute: 600, upstreamRps: 20 });
-    expect(gatewayConfigFromEnv(base)).toMatchObject({ redisUrl: undefined, gateway: { rateLimitPerMinute: 0 } });
+    expect(gatewayConfigFromEnv(base)).toMatchObject({ redis: undefined, gateway: { rateLimitPerMinute: 0 } });
   });
 
   it.each([
