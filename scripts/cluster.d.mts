@@ -13,7 +13,50 @@ export interface RedisServer {
   kill(signal?: NodeJS.Signals): Promise<void>;
   restart(): Promise<void>;
 }
-export function startRedis(opts?: { port?: number }): Promise<RedisServer>;
+export function startRedis(opts?: {
+  port?: number;
+  args?: string[];
+  tls?: { cert: string; key: string; ca: string };
+}): Promise<RedisServer>;
+
+export function redisCli(args: string[], timeoutMs?: number): Promise<string>;
+export function roleOf(port: number): Promise<string | undefined>;
+
+export interface RedisCluster {
+  nodes: RedisServer[];
+  dir: string;
+  /** REDIS_CLUSTER_NODES for the gateway. */
+  env: Record<string, string>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  masters(): Promise<number[]>;
+  masterOf(key: string): Promise<number>;
+  replicaOf(masterPort: number): Promise<number>;
+}
+export function startRedisCluster(opts?: {
+  masters?: number;
+  replicas?: number;
+  nodeTimeoutMs?: number;
+}): Promise<RedisCluster>;
+
+export interface SentinelGroup {
+  name: string;
+  dir: string;
+  master: RedisServer;
+  replicas: RedisServer[];
+  sentinels: { port: number; child: ChildProcess; kill(signal?: NodeJS.Signals): Promise<void> }[];
+  /** REDIS_SENTINELS and REDIS_SENTINEL_MASTER for the gateway. */
+  env: Record<string, string>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  currentMaster(): Promise<number | undefined>;
+}
+export function startSentinels(opts?: {
+  name?: string;
+  replicas?: number;
+  sentinels?: number;
+  downAfterMs?: number;
+}): Promise<SentinelGroup>;
+
+export function makeTlsFiles(dir: string): Promise<{ ca: string; cert: string; key: string }>;
 
 export interface GatewayProcess {
   url: string;
