@@ -126,7 +126,7 @@ export function redisConnectionFromEnv(env: Env): RedisConnection | undefined {
   if (chosen.length > 1)
     fail(
       chosen[0]!,
-      `and ${chosen.slice(1).join(' and ')} are all set: set only one (REDIS_URL for one server, REDIS_CLUSTER_NODES for a Redis Cluster, REDIS_SENTINELS for Sentinel).`,
+      `and ${chosen.slice(1).join(' and ')} are set together: set only one (REDIS_URL for one server, REDIS_CLUSTER_NODES for a Redis Cluster, REDIS_SENTINELS for Sentinel).`,
     );
   if (set(env, 'REDIS_SENTINEL_MASTER') && chosen[0] !== 'REDIS_SENTINELS')
     fail('REDIS_SENTINEL_MASTER', 'is set without REDIS_SENTINELS (host:port,… of the sentinels).');
