@@ -74,3 +74,14 @@ export function startReplicas(
   env: Record<string, string>,
   opts?: { basePort?: number; onLine?: (replica: number, line: string) => void },
 ): Promise<GatewayProcess[]>;
+
+export const TOPOLOGIES: readonly ['single', 'cluster', 'sentinel'];
+export interface RedisTopology {
+  kind: 'single' | 'cluster' | 'sentinel';
+  /** The gateway's REDIS_* variables for it. */
+  env: Record<string, string>;
+  pids: number[];
+  lines: string[];
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+export function startTopology(kind?: 'single' | 'cluster' | 'sentinel'): Promise<RedisTopology>;

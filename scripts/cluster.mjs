@@ -4,6 +4,7 @@
 // Also the one home for starting redis-server and gateway processes: the fleet tests and
 // bench/fleet.mjs import startRedis / startRedisCluster / startSentinels / startGateway from here.
 import { execFile, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -404,17 +405,88 @@ export async function startReplicas(count, env, { basePort = 0, onLine } = {}) {
   return started;
 }
 
+/** The Redis topologies `pnpm start:cluster -- --redis <kind>` and bench/fleet.mjs can start. */
+export const TOPOLOGIES = ['single', 'cluster', 'sentinel'];
+
+/**
+ * Starts one Redis topology on free loopback ports: `single` (one redis-server), `cluster` (3 masters
+ * + 3 replicas) or `sentinel` (master + replica, 3 sentinels). Resolves { kind, env (the gateway's
+ * REDIS_* variables), lines (what to print), pids, kill(signal) }.
+ */
+export async function startTopology(kind = 'single') {
+  if (kind === 'cluster') {
+    const c = await startRedisCluster();
+    const masters = await c.masters();
+    return {
+      kind,
+      env: c.env,
+      pids: c.nodes.map((n) => n.child.pid),
+      lines: [
+        `Redis:     Redis Cluster, masters ${masters.join(', ')}, replicas ${c.nodes
+          .filter((n) => !masters.includes(n.port))
+          .map((n) => n.port)
+          .join(', ')} (127.0.0.1)`,
+      ],
+      kill: (signal) => c.kill(signal),
+    };
+  }
+  if (kind === 'sentinel') {
+    const g = await startSentinels();
+    return {
+      kind,
+      env: g.env,
+      pids: [g.master, ...g.replicas].map((n) => n.child.pid),
+      lines: [
+        `Redis:     master ${g.master.port}, replica ${g.replicas.map((r) => r.port).join(', ')}; sentinels ${g.sentinels.map((x) => x.port).join(', ')} watching "${g.name}" (127.0.0.1)`,
+      ],
+      kill: (signal) => g.kill(signal),
+    };
+  }
+  const r = await startRedis();
+  return {
+    kind: 'single',
+    env: { REDIS_URL: r.url },
+    pids: [r.child.pid],
+    lines: [`Redis:     ${r.url}   (throwaway redis-server, no persistence)`],
+    kill: (signal) => r.kill(signal),
+  };
+}
+
+/** `--redis <kind>` or `--redis=<kind>` from argv (pnpm may pass a `--` first); default single. */
+function topologyArg(argv) {
+  const i = argv.findIndex((a) => a === '--redis' || a.startsWith('--redis='));
+  if (i === -1) return 'single';
+  return argv[i].includes('=') ? argv[i].slice('--redis='.length) : argv[i + 1];
+}
+
 async function main() {
-  if (!findRedisServer()) {
-    process.stderr.write(`start:cluster: ${REDIS_INSTALL_HINT}\n`);
+  const kind = topologyArg(process.argv.slice(2));
+  if (!TOPOLOGIES.includes(kind)) {
+    process.stderr.write(
+      `start:cluster: --redis must be one of ${TOPOLOGIES.join(', ')} (got "${String(kind).slice(0, 20)}").\n`,
+    );
     return 2;
   }
+  if (!findRedisServer() || (kind !== 'single' && spawnSync('redis-cli', ['--version']).status !== 0)) {
+    process.stderr.write(`start:cluster: ${REDIS_INSTALL_HINT} (--redis ${kind} also needs redis-cli: redis-tools)\n`);
+    return 2;
+  }
+  process.stderr.write(`start:cluster: starting Redis topology "${kind}"…\n`);
   const { DEMO_PROJECT_ID, DEMO_TOKEN, startEmulator } = await import('../packages/emulator/dist/index.js');
   const emulator = await startEmulator({ port: 0 });
-  const redis = await startRedis();
+  let redis;
+  try {
+    redis = await startTopology(kind);
+  } catch (err) {
+    process.stderr.write(`start:cluster: ${err.message.split('\n').slice(0, 3).join('\n')}\n`);
+    await emulator.close();
+    return 2;
+  }
   const env = {
     DBSS_ENDPOINT: emulator.url,
-    REDIS_URL: redis.url,
+    ...redis.env,
+    // Every replica the same secret; a new one per demo run.
+    GATEWAY_STORE_SECRET: process.env.GATEWAY_STORE_SECRET ?? randomBytes(32).toString('base64url'),
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     GATEWAY_CACHE_TTL_MS: process.env.GATEWAY_CACHE_TTL_MS ?? '5000',
@@ -439,9 +511,9 @@ async function main() {
   const body = JSON.stringify({ query });
   process.stderr.write(
     [
-      'dbss-obs fleet: 3 gateway replicas sharing one Redis',
+      `dbss-obs fleet: 3 gateway replicas sharing Redis (topology: ${redis.kind})`,
       `Emulator:  ${emulator.url}   (DBSS stand-in)`,
-      `Redis:     ${redis.url}   (throwaway redis-server, no persistence)`,
+      ...redis.lines,
       ...replicas.map((r, i) => `Replica ${i + 1}: ${r.graphql}   metrics: ${r.url}/metrics`),
       `Token:     ${DEMO_TOKEN}`,
       `Project:   ${DEMO_PROJECT_ID}`,

@@ -32,6 +32,7 @@ export class FallbackStore implements SharedStore {
   /** False from a failed command until a probe succeeds (or the connection is made again). */
   #healthy = true;
   #probe: NodeJS.Timeout | undefined;
+  #closed = false;
   /** What was last logged: undefined before the first connection attempt settled. */
   #reported: boolean | undefined;
 
@@ -83,6 +84,7 @@ export class FallbackStore implements SharedStore {
   }
 
   #report(): void {
+    if (this.#closed) return; // closing is not an outage
     const up = this.redisUp;
     if (up && this.#probe) {
       clearInterval(this.#probe);
@@ -130,6 +132,7 @@ export class FallbackStore implements SharedStore {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     clearInterval(this.#probe);
     await this.redisStore.close();
     await this.memory.close();
