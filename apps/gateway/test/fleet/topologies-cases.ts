@@ -81,7 +81,9 @@ export interface FailoverResult {
   slowestMs: number;
   /** Kill → the replica (or new master) reports role master. */
   promotionMs: number;
-  /** Promotion → every gateway replica reports redis_up 1 and an entry cached via one answers on another. */
+  /** Promotion → every gateway replica reports redis_up 1 again. */
+  upBackMs: number;
+  /** Promotion → that, the load over, and an entry cached via one replica answered by another. */
   sharingBackMs: number;
 }
 
@@ -126,6 +128,7 @@ export async function failoverUnderLoad(
   // Every replica must be seen falling back (redis_up 0) before it is seen sharing again.
   const sawDown = fleet.replicas.map(() => false);
   let promotedAt = 0;
+  let upAt = 0;
   const watchUntil = killedAt + 40_000;
   while (Date.now() < watchUntil) {
     const up = await upMetric();
@@ -133,11 +136,15 @@ export async function failoverUnderLoad(
       if (v === 0) sawDown[i] = true;
     });
     if (!promotedAt && (await o.promoted())) promotedAt = Date.now();
-    if (promotedAt && sawDown.every(Boolean) && up.every((v) => v === 1)) break;
+    if (promotedAt && sawDown.every(Boolean) && up.every((v) => v === 1)) {
+      upAt = Date.now();
+      break;
+    }
     await sleep(100);
   }
   expect(sawDown).toEqual(fleet.replicas.map(() => true));
   expect(promotedAt).toBeGreaterThan(0);
+  expect(upAt - promotedAt).toBeLessThanOrEqual(o.withinMs);
   await load;
   expect(failed).toBe(0);
   expect(ok).toBeGreaterThan(100);
@@ -153,5 +160,5 @@ export async function failoverUnderLoad(
   expect(fleet.upstreamCalls(o.after)).toBe(1);
   const sharingBackMs = Date.now() - promotedAt;
   expect(sharingBackMs).toBeLessThanOrEqual(o.withinMs);
-  return { ok, failed, slowestMs, promotionMs: promotedAt - killedAt, sharingBackMs };
+  return { ok, failed, slowestMs, promotionMs: promotedAt - killedAt, upBackMs: upAt - promotedAt, sharingBackMs };
 }
