@@ -144,6 +144,7 @@ export async function failoverUnderLoad(
   }
   expect(sawDown).toEqual(fleet.replicas.map(() => true));
   expect(promotedAt).toBeGreaterThan(0);
+  expect(upAt).toBeGreaterThan(0);
   expect(upAt - promotedAt).toBeLessThanOrEqual(o.withinMs);
   await load;
   expect(failed).toBe(0);
