@@ -28,6 +28,16 @@ const leakTokens = Array.from({ length: 20 }, (_, i) => ({
 }));
 const LIMIT = 600;
 
+/** Every key on the node at `port` (a master holds only its own slots' keys). */
+async function keysOn(port: number): Promise<string[]> {
+  const raw = new Redis({ port, host: '127.0.0.1' });
+  try {
+    return await raw.keys('*');
+  } finally {
+    raw.disconnect();
+  }
+}
+
 describe('fleet on a Redis Cluster (3 masters, 3 replicas)', () => {
   let cluster: RedisCluster;
   let fleet: Fleet;
@@ -66,16 +76,7 @@ describe('fleet on a Redis Cluster (3 masters, 3 replicas)', () => {
 
   it('the gateway spreads its keys over the masters, and none holds a token', async () => {
     const masters = await cluster.masters();
-    const perMaster = await Promise.all(
-      masters.map(async (port) => {
-        const raw = new Redis({ port, host: '127.0.0.1' });
-        try {
-          return await raw.keys('*');
-        } finally {
-          raw.disconnect();
-        }
-      }),
-    );
+    const perMaster = await Promise.all(masters.map(keysOn));
     for (const keys of perMaster) expect(keys.length).toBeGreaterThan(0);
     const secrets = [TOKEN, LIMITED, ...LOAD, ...leakTokens.map((t) => t.token), STORE_ENV.GATEWAY_STORE_SECRET];
     for (const k of perMaster.flat()) for (const s of secrets) expect(k).not.toContain(s);
@@ -85,16 +86,7 @@ describe('fleet on a Redis Cluster (3 masters, 3 replicas)', () => {
     // Warm the load's keys first, then pick the master that holds the most of them.
     for (const t of LOAD) for (const p of P.load) await fleet.query(0, t, p);
     const masters = await cluster.masters();
-    const counts = await Promise.all(
-      masters.map(async (port) => {
-        const raw = new Redis({ port, host: '127.0.0.1' });
-        try {
-          return (await raw.keys('*')).length;
-        } finally {
-          raw.disconnect();
-        }
-      }),
-    );
+    const counts = (await Promise.all(masters.map(keysOn))).map((keys) => keys.length);
     const victim = masters[counts.indexOf(Math.max(...counts))]!;
     const successor = await cluster.replicaOf(victim);
     const r = await failoverUnderLoad(fleet, {
