@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 
 export const GATEWAY_BIN: string;
 export const REDIS_INSTALL_HINT: string;
+export const REDIS_CLI_INSTALL_HINT: string;
 export function findRedisServer(): string | undefined;
 export function freePort(): Promise<number>;
 

@@ -17,6 +17,10 @@ export const REDIS_INSTALL_HINT =
   'redis-server is not installed. Install it (Debian/Ubuntu: sudo apt-get install redis-server; ' +
   'macOS: brew install redis) and run again.';
 
+export const REDIS_CLI_INSTALL_HINT =
+  'redis-cli is not installed (it makes Redis Clusters and asks sentinels). Install it (Debian/Ubuntu: ' +
+  'sudo apt-get install redis-tools; macOS: brew install redis) and run again.';
+
 /** The redis-server binary to run, or undefined when there is none. */
 export function findRedisServer() {
   const bin = 'redis-server';
@@ -107,7 +111,8 @@ export async function startRedis({ port, args = [], tls } = {}) {
 export function redisCli(args, timeoutMs = 10_000) {
   return new Promise((resolve, reject) => {
     execFile('redis-cli', args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`redis-cli ${args.join(' ')}: ${stderr || err.message}`));
+      if (err?.code === 'ENOENT') reject(Object.assign(new Error(REDIS_CLI_INSTALL_HINT), { code: 'REDIS_MISSING' }));
+      else if (err) reject(new Error(`redis-cli ${args.join(' ')}: ${stderr || err.message}`));
       else resolve(stdout.trim());
     });
   });
@@ -294,9 +299,16 @@ export async function startSentinels({ name = 'dbssmaster', replicas = 1, sentin
 export async function makeTlsFiles(dir) {
   const run = (args) =>
     new Promise((resolve, reject) =>
-      execFile('openssl', args, { cwd: dir, timeout: 30_000 }, (err, _o, stderr) =>
-        err ? reject(new Error(`openssl ${args[0]}: ${stderr || err.message}`)) : resolve(),
-      ),
+      execFile('openssl', args, { cwd: dir, timeout: 30_000 }, (err, _o, stderr) => {
+        if (err?.code === 'ENOENT')
+          reject(
+            new Error(
+              'openssl is not installed (Debian/Ubuntu: sudo apt-get install openssl) and the TLS tests need it.',
+            ),
+          );
+        else if (err) reject(new Error(`openssl ${args[0]}: ${stderr || err.message}`));
+        else resolve();
+      }),
     );
   writeFileSync(
     join(dir, 'ext.cnf'),
@@ -467,8 +479,12 @@ async function main() {
     );
     return 2;
   }
-  if (!findRedisServer() || (kind !== 'single' && spawnSync('redis-cli', ['--version']).status !== 0)) {
-    process.stderr.write(`start:cluster: ${REDIS_INSTALL_HINT} (--redis ${kind} also needs redis-cli: redis-tools)\n`);
+  if (!findRedisServer()) {
+    process.stderr.write(`start:cluster: ${REDIS_INSTALL_HINT}\n`);
+    return 2;
+  }
+  if (kind !== 'single' && spawnSync('redis-cli', ['--version']).status !== 0) {
+    process.stderr.write(`start:cluster: ${REDIS_CLI_INSTALL_HINT}\n`);
     return 2;
   }
   process.stderr.write(`start:cluster: starting Redis topology "${kind}"…\n`);
