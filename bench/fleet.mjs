@@ -50,7 +50,10 @@ async function load(replicas, distinct) {
   );
   const results = await Promise.all(runs);
   const bad = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
-  if (bad) throw new Error(`${bad} failed requests`);
+  if (bad)
+    throw new Error(
+      `${bad} failed requests (status codes ${JSON.stringify(results.map((r) => r.statusCodeStats))}, errors ${results.reduce((n, r) => n + r.errors, 0)}, timeouts ${results.reduce((n, r) => n + r.timeouts, 0)})`,
+    );
   return {
     rps: results.reduce((n, r) => n + r.requests.average, 0),
     total: results.reduce((n, r) => n + r.requests.total, 0),

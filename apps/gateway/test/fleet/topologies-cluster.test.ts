@@ -3,7 +3,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisCluster, roleOf, startRedisCluster } from '../../../../scripts/cluster.mjs';
-import { type Fleet, projectId, startFleet } from './harness.js';
+import { redisConnectionFromEnv } from '../../src/shared/redis-config.js';
+import { RedisStore } from '../../src/shared/redis-store.js';
+import { type Fleet, projectId, sleep, startFleet } from './harness.js';
 import {
   burstMakesOneCall,
   failoverUnderLoad,
@@ -72,6 +74,35 @@ describe('fleet on a Redis Cluster (3 masters, 3 replicas)', () => {
 
   it('the fleet rate limit is exact across replicas and slots', async () => {
     await fleetRateLimitIsExact(fleet, LIMITED, P.limit, LIMIT);
+  });
+
+  it('coalescing waiters on other cluster connections are woken by the holder, not by polling', async () => {
+    // Polling once a minute: only the holder's PUBLISH (broadcast by the cluster to every node, so to
+    // whichever node each subscriber sits on) can end the wait within the test's time.
+    const stores = [0, 1, 2].map(
+      () => new RedisStore({ connection: redisConnectionFromEnv(cluster.env), salt: 'x'.repeat(32), pollMs: 60_000 }),
+    );
+    try {
+      for (const s of stores) expect(await s.connect()).toBe(true);
+      for (const key of ['wake-a', 'wake-b', 'wake-c']) {
+        let calls = 0;
+        const fn = async () => {
+          calls++;
+          await sleep(300);
+          return key;
+        };
+        const first = stores[0]!.coalesce(key, 5000, fn);
+        await sleep(50);
+        const t0 = Date.now();
+        expect(
+          await Promise.all([first, stores[1]!.coalesce(key, 5000, fn), stores[2]!.coalesce(key, 5000, fn)]),
+        ).toEqual([key, key, key]);
+        expect(calls).toBe(1);
+        expect(Date.now() - t0).toBeLessThan(10_000);
+      }
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
   });
 
   it('the gateway spreads its keys over the masters, and none holds a token', async () => {
