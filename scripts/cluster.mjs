@@ -71,6 +71,16 @@ function stopChild(child, signal = 'SIGTERM') {
   });
 }
 
+let scratchRoot;
+/** A new directory under one temporary root for this process, removed when the process exits. */
+function scratchDir() {
+  if (!scratchRoot) {
+    scratchRoot = mkdtempSync(join(tmpdir(), 'dbss-redis-'));
+    process.once('exit', () => rmSync(scratchRoot, { recursive: true, force: true }));
+  }
+  return mkdtempSync(join(scratchRoot, 'r'));
+}
+
 /**
  * Starts a throwaway redis-server on 127.0.0.1 (a free port unless `port` is given), with no
  * persistence. Rejects with `code: 'REDIS_MISSING'` when redis-server is not installed.
@@ -87,10 +97,12 @@ export async function startRedis({ port, args = [], tls } = {}) {
     ? ['--port', '0', '--tls-port', String(p), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key]
     : ['--port', String(p)];
   if (tls) listen.push('--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no');
+  // A replica writes the snapshot it syncs from its master to its directory: never the caller's cwd.
+  const dir = args.includes('--dir') ? [] : ['--dir', scratchDir()];
   const launch = async () => {
     const child = spawn(
       bin,
-      [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args],
+      [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...dir, ...args],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stderr.resume();
