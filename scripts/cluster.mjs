@@ -5,7 +5,7 @@
 // bench/fleet.mjs import startRedis / startRedisCluster / startSentinels / startGateway from here.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,16 +71,6 @@ function stopChild(child, signal = 'SIGTERM') {
   });
 }
 
-let scratchRoot;
-/** A new directory under one temporary root for this process, removed when the process exits. */
-function scratchDir() {
-  if (!scratchRoot) {
-    scratchRoot = mkdtempSync(join(tmpdir(), 'dbss-redis-'));
-    process.once('exit', () => rmSync(scratchRoot, { recursive: true, force: true }));
-  }
-  return mkdtempSync(join(scratchRoot, 'r'));
-}
-
 /**
  * Starts a throwaway redis-server on 127.0.0.1 (a free port unless `port` is given), with no
  * persistence. Rejects with `code: 'REDIS_MISSING'` when redis-server is not installed.
@@ -98,8 +88,11 @@ export async function startRedis({ port, args = [], tls } = {}) {
     : ['--port', String(p)];
   if (tls) listen.push('--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no');
   // A replica writes the snapshot it syncs from its master to its directory: never the caller's cwd.
-  const dir = args.includes('--dir') ? [] : ['--dir', scratchDir()];
+  // Its own directory, made on each launch and removed by kill().
+  const scratch = args.includes('--dir') ? undefined : mkdtempSync(join(tmpdir(), 'dbss-redis-'));
+  const dir = scratch ? ['--dir', scratch] : [];
   const launch = async () => {
+    if (scratch) mkdirSync(scratch, { recursive: true });
     const child = spawn(
       bin,
       [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...dir, ...args],
@@ -111,7 +104,10 @@ export async function startRedis({ port, args = [], tls } = {}) {
     child.stdout.resume();
   };
   await launch();
-  redis.kill = (signal = 'SIGTERM') => stopChild(redis.child, signal);
+  redis.kill = async (signal = 'SIGTERM') => {
+    await stopChild(redis.child, signal);
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  };
   redis.restart = async () => {
     await stopChild(redis.child, 'SIGKILL');
     await launch();
