@@ -5,6 +5,7 @@
 // Then one row per Redis topology (single server, Redis Cluster 3+3, Sentinel 1+1 with 3 sentinels)
 // on the load that asks Redis most (distinct tokens, no cache, rate limit on), each ÷ single.
 // `node bench/fleet.mjs topologies` runs only those rows.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { startReplicas, startTopology, TOPOLOGIES } from '../scripts/cluster.mjs';
@@ -15,6 +16,8 @@ const DURATION = Number(process.env.BENCH_FLEET_SECONDS ?? 6);
 const CONNECTIONS = 50;
 const REPLICAS = 3;
 const ROUNDS = Number(process.env.BENCH_FLEET_ROUNDS ?? 2);
+// Redis replicas need one (keys are HMACs and values tagged under it): a fresh one per bench run.
+const STORE_SECRET = randomBytes(32).toString('base64url');
 const { DEMO_PROJECT_ID } = await import('../packages/emulator/dist/index.js');
 const QUERY = JSON.stringify({
   query: 'query B($projectId: ID!) { obsBuckets(projectId: $projectId) { bucketName location } }',
@@ -106,9 +109,8 @@ async function measure(s, withRedis) {
   const redis = withRedis ? await startTopology(withRedis === true ? 'single' : withRedis) : undefined;
   const replicas = await startReplicas(REPLICAS, {
     DBSS_ENDPOINT: upstream.url,
-    GATEWAY_STORE_SECRET: 'bench-fleet-store-secret-0123456789abcdef',
     ...s.env,
-    ...redis?.env,
+    ...(redis ? { ...redis.env, GATEWAY_STORE_SECRET: STORE_SECRET } : {}),
   });
   try {
     if (redis) {

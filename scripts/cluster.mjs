@@ -509,7 +509,7 @@ async function main() {
   const env = {
     DBSS_ENDPOINT: emulator.url,
     ...redis.env,
-    // Every replica the same secret; a new one per demo run.
+    // A fresh store secret for this run (every replica the same; never printed): keys and values in Redis are HMACed.
     GATEWAY_STORE_SECRET: process.env.GATEWAY_STORE_SECRET ?? randomBytes(32).toString('base64url'),
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',

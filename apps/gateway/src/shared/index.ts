@@ -5,4 +5,12 @@ export { FallbackStore, type StoreLogger } from './fallback-store.js';
 export { MemoryStore } from './memory-store.js';
 export { describeRedis, type RedisConnection, redisConnectionFromEnv } from './redis-config.js';
 export { CoalescedCallError, RedisStore } from './redis-store.js';
-export { createKeyHasher, type HitResult, type KeyHasher, type SharedStore } from './store.js';
+export { createSealer, MIN_STORE_SECRET_LENGTH, type Sealer } from './seal.js';
+export {
+  createKeyHasher,
+  gcra,
+  type HitResult,
+  type KeyHasher,
+  type SharedStore,
+  type StoreKey,
+} from './store.js';

@@ -3,10 +3,9 @@
 import { expect } from 'vitest';
 import { bucketsOf, type Fleet, type FleetAnswer, sleep, waitUntil } from './harness.js';
 
-/** What every gateway process of the topology tests runs with (trust-store's secret; a fixed salt). */
+/** What every gateway process of the topology tests runs with (the store secret every replica shares). */
 export const STORE_ENV = {
   GATEWAY_STORE_SECRET: 'topology-tests-store-secret-0123456789abcdef',
-  GATEWAY_KEY_SALT: 'topology-tests-key-salt-0123456789abcdef',
   GATEWAY_CACHE_TTL_MS: '10000',
   DBSS_TIMEOUT_MS: '8000',
   // The tests count exact upstream calls: a slow Redis on a loaded CI machine must not pass for an outage.

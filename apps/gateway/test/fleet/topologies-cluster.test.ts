@@ -80,7 +80,12 @@ describe('fleet on a Redis Cluster (3 masters, 3 replicas)', () => {
     // Polling once a minute: only the holder's PUBLISH (broadcast by the cluster to every node, so to
     // whichever node each subscriber sits on) can end the wait within the test's time.
     const stores = [0, 1, 2].map(
-      () => new RedisStore({ connection: redisConnectionFromEnv(cluster.env), salt: 'x'.repeat(32), pollMs: 60_000 }),
+      () =>
+        new RedisStore({
+          connection: redisConnectionFromEnv(cluster.env),
+          secret: STORE_ENV.GATEWAY_STORE_SECRET,
+          pollMs: 60_000,
+        }),
     );
     try {
       for (const s of stores) expect(await s.connect()).toBe(true);
