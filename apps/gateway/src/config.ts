@@ -11,7 +11,7 @@ import {
   resolveEndpoint,
 } from '@dbss-obs/core';
 import { parseTrustedProxies } from './client-address.js';
-import { type RedisConnection, redisConnectionFromEnv } from './shared/redis-config.js';
+import { REDIS_TOPOLOGY_VARIABLES, type RedisConnection, redisConnectionFromEnv } from './shared/redis-config.js';
 import { MIN_STORE_SECRET_LENGTH } from './shared/seal.js';
 import type { GatewayOptions } from './yoga.js';
 
@@ -120,13 +120,12 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
         : 'OTEL_EXPORTER_OTLP_ENDPOINT',
     );
   const origins = env.CORS_ORIGINS?.trim();
-  const redis = redisConnectionFromEnv(env);
   // Shared state is only as trustworthy as its secret: with any Redis there must be one, and it never
   // goes to Redis (the salt that used to sit there in clear is gone).
   if (env.GATEWAY_KEY_SALT?.trim())
     fail('GATEWAY_KEY_SALT', 'is no longer read: set GATEWAY_STORE_SECRET (at least 32 characters) instead.');
   const storeSecret = env.GATEWAY_STORE_SECRET?.trim() || undefined;
-  const redisVariables = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].filter((v) => env[v]?.trim());
+  const redisVariables = REDIS_TOPOLOGY_VARIABLES.filter((v) => env[v]?.trim());
   if (storeSecret === undefined && redisVariables.length > 0)
     fail(
       'GATEWAY_STORE_SECRET',
@@ -137,6 +136,8 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
       'GATEWAY_STORE_SECRET',
       `must be at least ${MIN_STORE_SECRET_LENGTH} characters (e.g. openssl rand -base64 48).`,
     );
+  // After the secret: a Redis without one is refused first, whatever else is wrong with it.
+  const redis = redisConnectionFromEnv(env);
   const proxies = env.GATEWAY_TRUSTED_PROXIES?.trim();
   let trustedProxies: GatewayOptions['trustedProxies'];
   try {

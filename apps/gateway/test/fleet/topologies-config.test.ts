@@ -9,7 +9,7 @@ import { GATEWAY_BIN } from '../../../../scripts/cluster.mjs';
 import { gatewayConfigFromEnv } from '../../src/config.js';
 import { describeRedis } from '../../src/shared/redis-config.js';
 
-const base = { DBSS_ENDPOINT: 'http://127.0.0.1:9' };
+const base = { DBSS_ENDPOINT: 'http://127.0.0.1:9', GATEWAY_STORE_SECRET: 'topology-config-store-secret-0123456789' };
 const SECRET = 'pa55-w0rd-that-must-never-show-Xy7';
 const dir = mkdtempSync(join(tmpdir(), 'dbss-redis-config-'));
 const caFile = join(dir, 'ca.pem');
