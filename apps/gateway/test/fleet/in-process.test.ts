@@ -241,7 +241,8 @@ describe('fleet configuration', () => {
     ['GATEWAY_TRUSTED_PROXIES', '127.0.0.1,not-an-ip'],
     ['GATEWAY_REDIS_TIMEOUT_MS', '0'],
   ])('a bad %s fails at start, naming the variable', (variable, value) => {
-    expect(() => gatewayConfigFromEnv({ ...base, [variable]: value })).toThrow(
+    // With a valid secret, so a bad Redis variable is what fails (a missing secret is refused first).
+    expect(() => gatewayConfigFromEnv({ ...base, GATEWAY_STORE_SECRET: 's'.repeat(32), [variable]: value })).toThrow(
       expect.objectContaining({ variable, code: 'CONFIG_ERROR' }),
     );
   });
