@@ -17,6 +17,8 @@ export interface RequestTrace {
   via?: 'fast' | 'yoga';
   upstreamStatus?: number;
   upstreamRequestId?: string;
+  /** The name of the gateway API key the caller presented (AK/SK mode); never the key. */
+  apiKey?: string;
 }
 
 /** What the HTTP server hands Yoga with every request (absent when Yoga is called in process). */
@@ -30,6 +32,16 @@ export interface ServerContext {
 export interface CallerCredential {
   token?: string;
   callerId?: string;
+  /** The API key's name (AK/SK mode), for logs. */
+  keyName?: string;
+  /** What the API key may read; absent: everything the gateway's AK/SK can. */
+  scope?: KeyScope;
+}
+
+/** An API key's allow-lists; an absent list allows all. */
+export interface KeyScope {
+  projects?: ReadonlySet<string>;
+  regions?: ReadonlySet<string>;
 }
 
 /**

@@ -18,6 +18,7 @@ export function useAccessLog(logger: Logger): Plugin<ServerContext> {
         durationMs: Math.round((performance.now() - trace.start) * 10) / 10,
         upstreamStatus: trace.upstreamStatus,
         upstreamRequestId: trace.upstreamRequestId,
+        apiKey: trace.apiKey,
       },
       'request',
     );

@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import type { BlockList } from 'node:net';
 import { DbssConfigError, type DbssRegion, type FetchLike } from '@dbss-obs/core';
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { TracerProvider } from '@opentelemetry/api';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
@@ -17,7 +16,9 @@ import { MemoryStore } from './shared/memory-store.js';
 import type { SharedStore } from './shared/store.js';
 import { createTracerProvider, recordsNothing } from './tracing.js';
 import { useAccessLog } from './use-access-log.js';
-import { useCredentials } from './use-credentials.js';
+import { type ApiKey, useCredentials } from './use-credentials.js';
+import { useDocumentRules } from './use-document-rules.js';
+import { type Executor, useExecutor } from './use-executor.js';
 import { useMetrics } from './use-metrics.js';
 import { useParamChecks } from './use-param-checks.js';
 import { useRateLimit, useUpstreamBudget } from './use-rate-limit.js';
@@ -60,14 +61,20 @@ export interface GatewayOptions {
   store?: SharedStore;
   /** AK/SK for `aksk` mode. */
   aksk?: { ak: string; sk: string; securityToken?: string };
-  /** Keys callers must present (Authorization: Bearer <key> or X-Api-Key) in `aksk` mode. */
+  /** Keys callers must present (Authorization: Bearer <key> or X-Api-Key) in `aksk` mode; each may read everything. */
   apiKeys?: readonly string[];
+  /** Named keys (by SHA-256) for `aksk` mode, each limited to its projects and regions. */
+  scopedApiKeys?: readonly ApiKey[];
   /** Serve GraphiQL on GET /graphql. @default true */
   graphiql?: boolean | { defaultQuery?: string; headers?: Record<string, string> };
   /** Take plain JSON POSTs through the buffered door (same pipeline, less HTTP overhead). @default true */
   fastPath?: boolean;
-  /** Allowed CORS origins. @default '*' */
+  /** Origins a browser may call from (`'*'`: any, never with credentials). @default none: no CORS headers (same-origin GraphiQL needs none) */
   corsOrigins?: readonly string[] | '*';
+  /** Answer introspection (`__schema`, `__type`). @default true (the bin: false when NODE_ENV=production) */
+  introspection?: boolean;
+  /** The executor: compiled by graphql-jit, or graphql-js's (same answers; the differential test holds them to it). @default 'jit' */
+  executor?: Executor;
   /** Access log (one line per GraphQL request). @default silent */
   logger?: Logger;
   metrics?: GatewayMetrics;
@@ -98,7 +105,7 @@ const ROOT_FIELDS = new Set(['obsBuckets', '__typename', '__schema', '__type']);
 
 export function createGateway(opts: GatewayOptions = {}) {
   const mode = opts.mode ?? 'token';
-  if (mode === 'aksk' && (!opts.aksk || !opts.apiKeys?.length)) {
+  if (mode === 'aksk' && (!opts.aksk || !(opts.apiKeys?.length || opts.scopedApiKeys?.length))) {
     // Server-side keys must never serve an unauthenticated caller.
     throw new DbssConfigError('AK/SK mode needs the AK/SK and at least one gateway API key for callers.', {
       variable: 'GATEWAY_API_KEYS',
@@ -138,6 +145,7 @@ export function createGateway(opts: GatewayOptions = {}) {
         mode === 'token'
           ? 'Send your IAM token in the X-Auth-Token header (or Authorization: Bearer <token>).'
           : 'Send a gateway API key in the Authorization: Bearer <key> header.',
+      defaultRegion: opts.region,
     }),
   });
 
@@ -146,8 +154,10 @@ export function createGateway(opts: GatewayOptions = {}) {
   const plugins: Plugin[] = [
     // Executes each validated document as compiled JavaScript (compiled once per document): the same
     // results as graphql-js, in a fraction of the time and allocations. First, so tracing wraps it.
-    useGraphQlJit() as Plugin,
+    ...useExecutor(opts.executor ?? 'jit'),
     useParamChecks(),
+    // Operation types the schema lacks and (when off) introspection: refused at validation, a 400.
+    useDocumentRules({ introspection: opts.introspection !== false }),
     useRequestTrace(ROOT_FIELDS),
     useAccessLog(logger),
     useMetrics(metrics),
@@ -160,7 +170,7 @@ export function createGateway(opts: GatewayOptions = {}) {
       costLimit: { maxCost: 500 },
       blockFieldSuggestion: { enabled: true },
     }),
-    useCredentials({ mode, apiKeys: opts.apiKeys }),
+    useCredentials({ mode, apiKeys: opts.apiKeys, scopedApiKeys: opts.scopedApiKeys }),
     // Every executed request counts (per client address, then per caller), cached or not, one unit per
     // obsBuckets field; the excess never reaches DBSS.
     useRateLimit({
@@ -197,8 +207,11 @@ export function createGateway(opts: GatewayOptions = {}) {
     maxRequestBodySize: 100_000,
     // No file uploads in this API: multipart bodies are refused (415) rather than parsed.
     multipart: false,
-    cors: {
-      origin: opts.corsOrigins === undefined || opts.corsOrigins === '*' ? '*' : [...opts.corsOrigins],
+    // No CORS unless origins are configured. Callers send credentials in headers, never cookies: no
+    // answer allows credentials (with `'*'` Yoga echoes the Origin, without Allow-Credentials).
+    cors: (opts.corsOrigins === '*' || (opts.corsOrigins?.length ?? 0) > 0) && {
+      origin: opts.corsOrigins === '*' ? '*' : [...(opts.corsOrigins ?? [])],
+      credentials: false,
       methods: ['GET', 'POST', 'OPTIONS'],
       allowedHeaders: [
         'Content-Type',
