@@ -1,11 +1,12 @@
 // The HTTP server around the pipeline: only what is not GraphQL lives here — operations endpoints
 // (/health, /ready, /metrics), GraphiQL's static files, request targets, the two doors into Yoga,
-// and graceful drain. Logging, metrics and every other policy are plugins (see yoga.ts).
+// the request-level facts (id, timing, status: the access line and request metrics, in requestEnded)
+// and graceful drain. Every GraphQL policy is a plugin (see yoga.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendNodeResponse } from '@whatwg-node/server';
 import type { Logger } from 'pino';
-import { newTrace, type ServerContext } from './context.js';
+import { newTrace, type RequestTrace, type ServerContext } from './context.js';
 import { createFastDoor, type ResultMediaType } from './fast-door.js';
 import { ASSET_PREFIX, serveGraphiQLAsset } from './graphiql-assets.js';
 import type { Gateway } from './yoga.js';
@@ -59,12 +60,38 @@ export function originForm(target: string | undefined): string | undefined {
 }
 
 export async function startGatewayServer(gateway: Gateway, opts: ServerOptions): Promise<GatewayServer> {
-  const { yoga, metrics } = gateway;
+  const { yoga, metrics, accessLog } = gateway;
   const fastDoor = gateway.fastPathEnabled ? createFastDoor(gateway) : undefined;
   const log = opts.logger;
   let draining = false;
   let inFlight = 0;
   let idle: (() => void) | undefined;
+
+  /**
+   * The one place a request that reached a door is accounted for, once its exchange has ended (answered,
+   * or the client went away): its access line (ids, operation, result, upstream; never a secret: the trace
+   * holds no credential) and its request metrics. The GraphQL facts come from the trace the pipeline filled.
+   */
+  function requestEnded(trace: RequestTrace, status: number) {
+    const result = trace.result ?? (status >= 400 ? 'BAD_REQUEST' : 'OK');
+    const seconds = (performance.now() - trace.start) / 1000;
+    metrics.observeRequest(trace.operation ?? 'none', result, seconds);
+    accessLog.info(
+      {
+        requestId: trace.requestId,
+        status,
+        operationName: trace.operationName,
+        operation: trace.operation,
+        result,
+        via: trace.via,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        upstreamStatus: trace.upstreamStatus,
+        upstreamRequestId: trace.upstreamRequestId,
+        apiKey: trace.apiKey,
+      },
+      'request',
+    );
+  }
 
   // A failure outside the pipeline (a bug): logged without the caller's input, answered without detail.
   function failed(res: ServerResponse, err: unknown) {
@@ -154,8 +181,10 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
     res.setHeader('X-Request-Id', trace.requestId);
     // While draining, tell keep-alive clients to go elsewhere after this answer.
     if (draining) res.setHeader('Connection', 'close');
+    let ctx: ServerContext | undefined;
     res.once('close', () => {
       inFlight--;
+      if (ctx) requestEnded(trace, res.statusCode);
       if (draining && inFlight === 0) idle?.();
     });
     const target = originForm(req.url);
@@ -176,7 +205,7 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
     if (req.method === 'GET' && gateway.graphiql && path.startsWith(ASSET_PREFIX)) {
       return void serveGraphiQLAsset(path, res).catch((err) => failed(res, err));
     }
-    const ctx: ServerContext = { trace, req, res };
+    ctx = { trace, req, res };
     const mediaType = fastDoor?.eligible(req);
     if (mediaType) return void bufferedDoor(req, res, ctx, mediaType).catch((err) => failed(res, err));
     yogaDoor(req, res, ctx);

@@ -14,7 +14,7 @@ import {
   credentialGroup,
   type GatewayContext,
   type ListBuckets,
-  wrapOnce,
+  type WrapsListBuckets,
 } from './context.js';
 import type { SharedStore, StoreKey } from './shared/store.js';
 
@@ -106,7 +106,7 @@ export function bucketsKeys(call: BucketsCall) {
   };
 }
 
-export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayContext> {
+export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayContext> & WrapsListBuckets {
   const { store, onCoalesced, onStale } = opts;
   const ttlMs = opts.ttlMs ?? 0;
   const staleMs = opts.staleMs ?? 0;
@@ -116,7 +116,6 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
   // A marker must outlive every entry it ends, and its standing refusal.
   const markMs = Math.max(keepMs, refusalTtlMs);
   const lockTtlMs = opts.lockTtlMs ?? 15_000;
-  const wrappers = new WeakMap<ListBuckets, ListBuckets>();
   /** Per request: the oldest stand-in served, for the response's extensions. */
   const staleAge = new WeakMap<object, number>();
 
@@ -202,11 +201,7 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
       return answer;
     };
 
-  const plugin: Plugin<GatewayContext> = {
-    onContextBuilding({ context, extendContext }) {
-      extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, cached) });
-    },
-  };
+  const plugin: Plugin<GatewayContext> & WrapsListBuckets = { wrapListBuckets: cached };
   // Only with stale answers on: the hook adds `extensions.stale` to a result that used one. (Without,
   // no hook: each one is a step on every request's path.)
   if (staleMs > 0) {
