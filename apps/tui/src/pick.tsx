@@ -44,5 +44,8 @@ export async function pick(opts: PickOptions): Promise<PickResult> {
   });
   await instance.waitUntilExit();
   instance.cleanup();
+  // Ink erases the last frame and then writes its empty final one as a bare newline: step back onto
+  // that line, so the shell continues right below the lines above the picker, with no blank between.
+  output.write('\u001B[1A');
   return result;
 }
