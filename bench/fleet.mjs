@@ -2,6 +2,7 @@
 // REDIS_URL), same upstream (the emulator, own process), 50 connections spread over the replicas.
 // Prints req/s and upstream calls per request, and each Redis figure ÷ its no-Redis twin; the two
 // run alternately, BENCH_FLEET_ROUNDS times each, and the best run of each counts.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { startRedis, startReplicas } from '../scripts/cluster.mjs';
@@ -12,6 +13,8 @@ const DURATION = Number(process.env.BENCH_FLEET_SECONDS ?? 6);
 const CONNECTIONS = 50;
 const REPLICAS = 3;
 const ROUNDS = Number(process.env.BENCH_FLEET_ROUNDS ?? 2);
+// Redis replicas need one (keys are HMACs and values tagged under it): a fresh one per bench run.
+const STORE_SECRET = randomBytes(32).toString('base64url');
 const { DEMO_PROJECT_ID } = await import('../packages/emulator/dist/index.js');
 const QUERY = JSON.stringify({
   query: 'query B($projectId: ID!) { obsBuckets(projectId: $projectId) { bucketName location } }',
@@ -98,7 +101,7 @@ async function measure(s, withRedis) {
   const replicas = await startReplicas(REPLICAS, {
     DBSS_ENDPOINT: upstream.url,
     ...s.env,
-    ...(redis ? { REDIS_URL: redis.url } : {}),
+    ...(redis ? { REDIS_URL: redis.url, GATEWAY_STORE_SECRET: STORE_SECRET } : {}),
   });
   try {
     if (redis) {

@@ -3,6 +3,7 @@
 // Also the one home for starting redis-server and gateway processes: the fleet tests and
 // bench/fleet.mjs import startRedis / startGateway from here.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -155,6 +156,8 @@ async function main() {
   const env = {
     DBSS_ENDPOINT: emulator.url,
     REDIS_URL: redis.url,
+    // A fresh store secret for this run (every replica the same; never printed): keys and values in Redis are HMACed.
+    GATEWAY_STORE_SECRET: process.env.GATEWAY_STORE_SECRET ?? randomBytes(32).toString('base64url'),
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     GATEWAY_CACHE_TTL_MS: process.env.GATEWAY_CACHE_TTL_MS ?? '5000',

@@ -1,13 +1,17 @@
 // Gateway configuration from the environment, validated at start-up; errors name the variable.
 import {
   configFromEnv,
+  DBSS_REGIONS,
   DbssConfigError,
   type DbssRegion,
   ENV_LABELS,
   type Env,
   parseHttpUrl,
+  regionEndpointFromEnv,
   resolveEndpoint,
 } from '@dbss-obs/core';
+import { parseTrustedProxies } from './client-address.js';
+import { MIN_STORE_SECRET_LENGTH } from './shared/seal.js';
 import type { GatewayOptions } from './yoga.js';
 
 export interface GatewayConfig {
@@ -28,8 +32,8 @@ export interface GatewayConfig {
   tracing: boolean;
   /** REDIS_URL: share cache, coalescing and limits with other replicas; unset keeps them in process. */
   redisUrl?: string;
-  /** GATEWAY_KEY_SALT: secret salt for shared keys (every replica the same); unset: one kept in Redis. */
-  keySalt?: string;
+  /** GATEWAY_STORE_SECRET: keys are HMACs and values tagged under it; required with any Redis variable. */
+  storeSecret?: string;
   /** GATEWAY_REDIS_TIMEOUT_MS: a Redis command slower than this counts as Redis being down. */
   redisTimeoutMs: number;
 }
@@ -61,6 +65,12 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
   const region = env.HUAWEICLOUD_SDK_REGION?.trim() || undefined;
   const endpoint = env.DBSS_ENDPOINT?.trim() || undefined;
   resolveEndpoint({ region, endpoint }, ENV_LABELS);
+  // The official SDKs' per-region variables (HUAWEICLOUD_SDK_REGION_DBSS_CN_NORTH_4=…), checked by core.
+  const regionEndpoints: Partial<Record<DbssRegion, string>> = {};
+  for (const r of DBSS_REGIONS) {
+    const url = regionEndpointFromEnv(env, r);
+    if (url) regionEndpoints[r] = url;
+  }
   const demo = !region && !endpoint;
   if (demo && production) {
     fail(
@@ -108,12 +118,34 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl && !/^rediss?:\/\/[^\s/]+/i.test(redisUrl))
     fail('REDIS_URL', 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0.');
-  const keySalt = env.GATEWAY_KEY_SALT?.trim() || undefined;
-  if (keySalt && keySalt.length < 16) fail('GATEWAY_KEY_SALT', 'must be at least 16 characters.');
+  // Shared state is only as trustworthy as its secret: with any Redis there must be one, and it never
+  // goes to Redis (the salt that used to sit there in clear is gone).
+  if (env.GATEWAY_KEY_SALT?.trim())
+    fail('GATEWAY_KEY_SALT', 'is no longer read: set GATEWAY_STORE_SECRET (at least 32 characters) instead.');
+  const storeSecret = env.GATEWAY_STORE_SECRET?.trim() || undefined;
+  const redisVariables = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].filter((v) => env[v]?.trim());
+  if (storeSecret === undefined && redisVariables.length > 0)
+    fail(
+      'GATEWAY_STORE_SECRET',
+      `is required with ${redisVariables.join(', ')}: every replica needs the same secret of at least ${MIN_STORE_SECRET_LENGTH} characters (e.g. openssl rand -base64 48), so shared state in Redis cannot be forged.`,
+    );
+  if (storeSecret !== undefined && storeSecret.length < MIN_STORE_SECRET_LENGTH)
+    fail(
+      'GATEWAY_STORE_SECRET',
+      `must be at least ${MIN_STORE_SECRET_LENGTH} characters (e.g. openssl rand -base64 48).`,
+    );
+  const proxies = env.GATEWAY_TRUSTED_PROXIES?.trim();
+  let trustedProxies: GatewayOptions['trustedProxies'];
+  try {
+    trustedProxies = proxies ? parseTrustedProxies(proxies) : undefined;
+  } catch (err) {
+    fail('GATEWAY_TRUSTED_PROXIES', (err as Error).message);
+  }
   return {
     gateway: {
       mode,
       endpoint,
+      regionEndpoints,
       iamEndpoint,
       region: region as DbssRegion | undefined,
       timeoutMs: int(env, 'DBSS_TIMEOUT_MS', 10_000, 1, 600_000),
@@ -121,6 +153,9 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
       cacheTtlMs: int(env, 'GATEWAY_CACHE_TTL_MS', 0, 0, 3_600_000),
       staleMs: int(env, 'GATEWAY_STALE_MS', 0, 0, 7 * 24 * 3_600_000),
       rateLimitPerMinute: int(env, 'GATEWAY_RATE_LIMIT', 0, 0, 100_000_000),
+      clientRateLimitPerMinute: int(env, 'GATEWAY_CLIENT_RATE_LIMIT', 0, 0, 100_000_000),
+      trustedProxies,
+      refusalTtlMs: int(env, 'GATEWAY_REFUSAL_TTL_MS', 10_000, 0, 3_600_000),
       upstreamRps: int(env, 'GATEWAY_UPSTREAM_RPS', 0, 0, 1_000_000),
       aksk,
       apiKeys,
@@ -138,7 +173,7 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
     tracing: !bool(env, 'OTEL_SDK_DISABLED'),
     serviceName: env.OTEL_SERVICE_NAME?.trim() || 'dbss-obs-gateway',
     redisUrl,
-    keySalt,
+    storeSecret,
     redisTimeoutMs: int(env, 'GATEWAY_REDIS_TIMEOUT_MS', 250, 10, 60_000),
   };
 }

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DbssRegion, ObsBucket } from '@dbss-obs/core';
-import type { UpstreamInfo } from './errors.js';
+import type { LimitName, UpstreamInfo } from './errors.js';
 
 /** Filled in while a request runs; read by the access log and metrics once it ends. */
 export interface RequestTrace {
@@ -30,6 +30,14 @@ export interface ServerContext {
 export interface CallerCredential {
   token?: string;
   callerId?: string;
+}
+
+/**
+ * The store key group of a credential: every kept answer, refusal and limit of one caller shares it
+ * (one Redis hash slot). It holds the credential: stores keep only its keyed hash.
+ */
+export function credentialGroup(credential: CallerCredential): string {
+  return credential.token ? `t:${credential.token}` : `k:${credential.callerId ?? ''}`;
 }
 
 /** One obsBuckets call toward DBSS, as the resolver asks for it (arguments already validated). */
@@ -62,6 +70,9 @@ export interface GatewayFailure {
   code: string;
   message: string;
   upstream?: UpstreamInfo;
+  /** RATE_LIMITED: which limit, and when to retry. */
+  limit?: LimitName;
+  retryAfterMs?: number;
 }
 
 /**

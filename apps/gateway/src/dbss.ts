@@ -10,6 +10,8 @@ export type UpstreamObserver = (status: string, seconds: number) => void;
 export interface DbssCallerOptions {
   /** Base URL for every region (emulator, proxy); otherwise each region's public endpoint. */
   endpoint?: string;
+  /** Per-region base URLs (HUAWEICLOUD_SDK_REGION_DBSS_<REGION>), used where `endpoint` is unset. */
+  regionEndpoints?: Partial<Record<DbssRegion, string>>;
   /** IAM base URL for project discovery. @default core's: `https://iam.{region}.myhuaweicloud.com` */
   iamEndpoint?: string;
   defaultRegion?: DbssRegion;
@@ -35,9 +37,10 @@ export function createDbssCaller(opts: DbssCallerOptions): ListBuckets {
     const key = region ?? '';
     let base = bases.get(key);
     if (!base) {
+      const effective = region ?? opts.defaultRegion;
       base = new DbssClient({
-        region: region ?? opts.defaultRegion,
-        endpoint: opts.endpoint,
+        region: effective,
+        endpoint: opts.endpoint ?? (effective ? opts.regionEndpoints?.[effective] : undefined),
         iamEndpoint: opts.iamEndpoint,
         auth: opts.aksk ? { type: 'aksk', ...opts.aksk } : { type: 'token', token: UNUSED_TOKEN },
         timeoutMs: opts.timeoutMs,

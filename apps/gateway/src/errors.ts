@@ -2,6 +2,7 @@
 import {
   DbssAuthenticationError,
   DbssBadRequestError,
+  DbssConfigError,
   DbssConnectionError,
   DbssPermissionError,
   DbssProjectNotFoundError,
@@ -39,9 +40,31 @@ export function gatewayError(code: GatewayErrorCode, message: string, upstream?:
 /** The fleet's budget toward DBSS (GATEWAY_UPSTREAM_RPS) stayed spent for as long as a call may wait. */
 export class UpstreamBudgetSpent extends Error {
   override readonly name = 'UpstreamBudgetSpent';
-  constructor(readonly perSecond: number) {
+  constructor(
+    readonly perSecond: number,
+    readonly retryAfterMs: number,
+  ) {
     super(`The gateway's budget toward DBSS (${perSecond} calls per second) is spent; try again shortly.`);
   }
+}
+
+/** Which limit refused a request: the caller's own, the client address's, or the fleet's budget toward DBSS. */
+export type LimitName = 'caller' | 'client' | 'upstream';
+
+/**
+ * THE RATE_LIMITED error: a GraphQL error with HTTP status 429 (never a 5xx), `Retry-After`, an integer
+ * `retryAfterMs` and which limit it was in `limit`.
+ */
+export function rateLimitedError(limit: LimitName, retryAfterMs: number, message: string): GraphQLError {
+  const ms = Math.max(1, Math.ceil(retryAfterMs));
+  return createGraphQLError(message, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      limit,
+      retryAfterMs: ms,
+      http: { status: 429, headers: { 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) } },
+    },
+  });
 }
 
 /**
@@ -50,7 +73,8 @@ export class UpstreamBudgetSpent extends Error {
  * gateway then lets Yoga mask it as "Unexpected error.".
  */
 export function toFailure(err: unknown): GatewayFailure | undefined {
-  if (err instanceof UpstreamBudgetSpent) return { code: 'UPSTREAM_UNAVAILABLE', message: err.message };
+  if (err instanceof UpstreamBudgetSpent)
+    return { code: 'RATE_LIMITED', message: err.message, limit: 'upstream', retryAfterMs: err.retryAfterMs };
   if (!isDbssError(err)) return undefined;
   if (err instanceof DbssValidationError) return { code: 'BAD_USER_INPUT', message: err.message };
   if (err instanceof DbssProjectNotFoundError) {
@@ -60,8 +84,19 @@ export function toFailure(err: unknown): GatewayFailure | undefined {
     };
   }
   if (err instanceof DbssTimeoutError) return { code: 'UPSTREAM_TIMEOUT', message: 'DBSS did not answer in time.' };
-  if (err instanceof DbssConnectionError)
-    return { code: 'UPSTREAM_UNAVAILABLE', message: 'DBSS could not be reached.' };
+  if (err instanceof DbssConnectionError) {
+    const why =
+      err.code === 'TLS_ERROR' ? ': the gateway does not trust its TLS certificate (see NODE_EXTRA_CA_CERTS)' : '';
+    return { code: 'UPSTREAM_UNAVAILABLE', message: `DBSS could not be reached${why}.` };
+  }
+  // Discovery refused to send credentials to a guessed IAM host (DBSS_ENDPOINT without HUAWEICLOUD_SDK_IAM_ENDPOINT).
+  if (err instanceof DbssConfigError && err.variable === 'HUAWEICLOUD_SDK_IAM_ENDPOINT') {
+    return {
+      code: 'BAD_USER_INPUT',
+      message:
+        'Pass projectId: this gateway cannot discover it (DBSS is not the official host and HUAWEICLOUD_SDK_IAM_ENDPOINT is not set).',
+    };
+  }
   if (err instanceof DbssResponseError) {
     return {
       code: 'UPSTREAM_ERROR',
@@ -98,5 +133,6 @@ export function toGraphQLError(err: unknown): unknown {
 }
 
 export function failureError(f: GatewayFailure): GraphQLError {
+  if (f.code === 'RATE_LIMITED') return rateLimitedError(f.limit ?? 'upstream', f.retryAfterMs ?? 1000, f.message);
   return gatewayError(f.code as GatewayErrorCode, f.message, f.upstream);
 }

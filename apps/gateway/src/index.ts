@@ -19,6 +19,6 @@ export { originForm, startGatewayServer } from './server.js';
 export type { TracerProviderOptions } from './tracing.js';
 export { createTracerProvider, otlpSpanProcessor } from './tracing.js';
 export { TRACER_NAME } from './use-tracing.js';
-export { bucketsKey, useUpstreamCache } from './use-upstream-cache.js';
+export { bucketsKeys, useUpstreamCache } from './use-upstream-cache.js';
 export type { Gateway, GatewayOptions } from './yoga.js';
 export { createGateway, DEFAULT_QUERY, typeDefs } from './yoga.js';

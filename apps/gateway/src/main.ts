@@ -7,6 +7,7 @@
 import { isDbssError } from '@dbss-obs/core';
 import { pino } from 'pino';
 import { gatewayConfigFromEnv } from './config.js';
+import { createMetrics } from './metrics.js';
 import { startGatewayServer } from './server.js';
 import { createSharedStore, redisLiveness } from './shared/create.js';
 import { createTracerProvider, otlpSpanProcessor } from './tracing.js';
@@ -50,9 +51,11 @@ async function main(): Promise<number> {
     : undefined;
   // Shared state: through Redis for a fleet (this process stands in while Redis is unreachable), else
   // in process. Connecting waits at most 2 s: a Redis that is down delays nothing more.
+  const metrics = createMetrics();
   const store = await createSharedStore({
     redisUrl: cfg.redisUrl,
-    salt: cfg.keySalt,
+    secret: cfg.storeSecret,
+    onRejected: metrics.storeRejected,
     commandTimeoutMs: cfg.redisTimeoutMs,
     logger,
   });
@@ -60,7 +63,13 @@ async function main(): Promise<number> {
   // built from the request trace, which the nested `*.x` paths above can never match, and redacting
   // costs ~7 µs per line. Every other line (server events, Redis) keeps it.
   const accessLog = logger.child({}, { redact: [] });
-  const gateway = createGateway({ ...cfg.gateway, logger: accessLog, tracing: tracerProvider ?? false, store });
+  const gateway = createGateway({
+    ...cfg.gateway,
+    logger: accessLog,
+    tracing: tracerProvider ?? false,
+    store,
+    metrics,
+  });
   const redisUp = redisLiveness(store);
   if (redisUp) gateway.metrics.watchRedis(redisUp);
   let server: Awaited<ReturnType<typeof startGatewayServer>>;
@@ -99,7 +108,11 @@ async function main(): Promise<number> {
       ].join('\n'),
     );
   } else {
-    const target = cfg.gateway.endpoint ?? `https://dbss.${cfg.gateway.region}.myhuaweicloud.com`;
+    const region = cfg.gateway.region;
+    const target =
+      cfg.gateway.endpoint ??
+      (region && cfg.gateway.regionEndpoints?.[region]) ??
+      `https://dbss.${region}.myhuaweicloud.com`;
     process.stderr.write(`dbss-obs-gateway listening on ${gql} (DBSS: ${target}, auth mode: ${gateway.mode})\n`);
   }
   logger.info({ url: gql, demo: !!emulator, mode: gateway.mode }, 'listening');

@@ -8,6 +8,8 @@ export interface GatewayMetrics {
   coalesced(): void;
   /** A kept answer stood in for a failed DBSS call (GATEWAY_STALE_MS). */
   staleServed(): void;
+  /** A value read back from the shared store did not verify (tag, shape or time) and was a miss. */
+  storeRejected(): void;
   /** Exposes dbss_gateway_redis_up (1 while shared state lives in Redis, 0 while it falls back). */
   watchRedis(up: () => boolean): void;
 }
@@ -53,8 +55,16 @@ export function createMetrics(): GatewayMetrics {
     help: 'Answers served from a kept copy because DBSS failed (5xx, timeout, unreachable): GATEWAY_STALE_MS',
     registers: [registry],
   });
+  const rejected = new Counter({
+    name: 'dbss_gateway_store_rejected_total',
+    help: 'Values read back from Redis whose HMAC tag, shape or time did not verify (served as misses)',
+    registers: [registry],
+  });
   return {
     registry,
+    storeRejected() {
+      rejected.inc();
+    },
     observeRequest(operation, result, seconds) {
       requests.inc({ operation, result });
       duration.observe({ operation, result }, seconds);

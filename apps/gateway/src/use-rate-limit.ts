@@ -1,12 +1,17 @@
-// Two budgets, counted in the SharedStore (so across every replica with Redis):
-// - useRateLimit: GATEWAY_RATE_LIMIT requests per minute per caller; every executed request counts,
-//   cached or not; the excess is answered RATE_LIMITED (HTTP 429, Retry-After) without any DBSS call.
+// The limits, counted in the SharedStore (so across every replica with Redis), all GCRA (sliding):
+// - useRateLimit: GATEWAY_CLIENT_RATE_LIMIT requests per minute per client address (first, whatever
+//   credential the request carries: fresh fake tokens do not buy fresh budget), then GATEWAY_RATE_LIMIT
+//   per caller. A request costs one unit per obsBuckets field it may call (aliases included), at least
+//   one; cached or not. The excess is RATE_LIMITED (HTTP 429, Retry-After, extensions.limit) with no DBSS call.
 // - useUpstreamBudget: GATEWAY_UPSTREAM_RPS calls per second toward DBSS for the whole fleet; a call
-//   attempt (retries included) over budget waits for the next window, up to the upstream timeout, then
-//   UPSTREAM_UNAVAILABLE.
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import { type CallerCredential, type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
-import { UpstreamBudgetSpent } from './errors.js';
+//   attempt (retries included) over budget waits for a slot, up to the upstream timeout, then
+//   RATE_LIMITED with limit "upstream" (never a stale answer: the gateway refused, DBSS did not fail).
+import type { BlockList } from 'node:net';
+import { type DocumentNode, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { clientAddress } from './client-address.js';
+import { credentialGroup, type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
+import { rateLimitedError, UpstreamBudgetSpent } from './errors.js';
 import type { SharedStore } from './shared/store.js';
 
 const MINUTE = 60_000;
@@ -15,42 +20,97 @@ export interface RateLimitOptions {
   store: SharedStore;
   /** Requests per minute per caller; 0 turns the limit off. */
   perMinute: number;
+  /** Requests per minute per client address; 0 turns the limit off. @default 0 */
+  clientPerMinute?: number;
+  /** Proxies whose X-Forwarded-For is believed. @default none: the socket's address counts */
+  trustedProxies?: BlockList;
   /** Told about every refused request (metrics). */
   onLimited?: () => void;
 }
 
-/** The store key of a caller's window: it holds a credential, so the store keeps only its salted hash. */
-export function callerKey(credential: CallerCredential): string {
-  return credential.token ? `rate|t:${credential.token}` : `rate|k:${credential.callerId ?? ''}`;
+/**
+ * How many obsBuckets calls an operation may make: its obsBuckets root fields, aliased or not,
+ * through fragments too. A field repeated under one response name (no alias) is merged by GraphQL:
+ * counted once per response name.
+ */
+export function obsBucketsCost(document: DocumentNode, operationName: string | null | undefined): number {
+  const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops[0];
+  if (!op) return 0;
+  const fragments = new Map(
+    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
+  );
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode) => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if (sel.name.value === 'obsBuckets') names.add(sel.alias?.value ?? sel.name.value);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) walk(sel.selectionSet);
+      else if (!seen.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        const f = fragments.get(sel.name.value);
+        if (f) walk(f.selectionSet);
+      }
+    }
+  };
+  walk(op.selectionSet);
+  return names.size;
 }
 
 export function useRateLimit(opts: RateLimitOptions): Plugin<GatewayContext> {
   const { store, perMinute } = opts;
+  const clientPerMinute = opts.clientPerMinute ?? 0;
   // Off: no hook at all, so requests do not pay for an async step that decides nothing.
-  if (perMinute <= 0) return {};
+  if (perMinute <= 0 && clientPerMinute <= 0) return {};
+  // Parsed documents are cached by Yoga: the cost is worked out once per document and operation name.
+  const costs = new WeakMap<DocumentNode, Map<string, number>>();
+  const costOf = (document: DocumentNode, name: string | null | undefined): number => {
+    let byName = costs.get(document);
+    if (!byName) {
+      byName = new Map();
+      costs.set(document, byName);
+    }
+    let cost = byName.get(name ?? '');
+    if (cost === undefined) {
+      cost = Math.max(1, obsBucketsCost(document, name));
+      if (byName.size < 16) byName.set(name ?? '', cost);
+    }
+    return cost;
+  };
   return {
     async onExecute({ args, setResultAndStopExecution }) {
-      const credential = (args.contextValue as GatewayContext).credential;
+      const ctx = args.contextValue as GatewayContext;
+      const cost = costOf(args.document, args.operationName);
+      const refuse = (limit: 'client' | 'caller', per: number, retryAfterMs: number) => {
+        opts.onLimited?.();
+        const what = limit === 'client' ? 'client address' : 'caller';
+        const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+        setResultAndStopExecution({
+          errors: [
+            rateLimitedError(
+              limit,
+              retryAfterMs,
+              `Rate limit reached: at most ${per} obsBuckets calls per minute per ${what} (this request costs ${cost}). Retry in ${seconds} s.`,
+            ),
+          ],
+        });
+      };
+      // The client address first: it holds whatever credential (real or made up) the request carries.
+      if (clientPerMinute > 0) {
+        const r = await store.hit(
+          `client|${clientAddress(ctx.req, opts.trustedProxies)}`,
+          clientPerMinute,
+          MINUTE,
+          cost,
+        );
+        if (!r.allowed) return refuse('client', clientPerMinute, r.retryAfterMs);
+      }
+      const credential = ctx.credential;
       // An anonymous request never reaches DBSS (UNAUTHENTICATED): there is no caller to count.
-      if (!credential) return;
-      const { allowed, retryAfterMs } = await store.hit(callerKey(credential), perMinute, MINUTE);
-      if (allowed) return;
-      opts.onLimited?.();
-      const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-      setResultAndStopExecution({
-        errors: [
-          createGraphQLError(
-            `Rate limit reached: at most ${perMinute} requests per minute per caller. Retry in ${seconds} s.`,
-            {
-              extensions: {
-                code: 'RATE_LIMITED',
-                retryAfterMs,
-                http: { status: 429, headers: { 'Retry-After': String(seconds) } },
-              },
-            },
-          ),
-        ],
-      });
+      if (perMinute <= 0 || !credential) return;
+      const r = await store.hit([credentialGroup(credential), 'rate'], perMinute, MINUTE, cost);
+      if (!r.allowed) refuse('caller', perMinute, r.retryAfterMs);
     },
   };
 }
@@ -75,9 +135,9 @@ export function useUpstreamBudget(opts: UpstreamBudgetOptions): Plugin<GatewayCo
     for (;;) {
       const { allowed, retryAfterMs } = await store.hit(BUDGET_KEY, perSecond, 1000);
       if (allowed) return;
-      // Spread the waiters over the next window rather than all retrying at its first millisecond.
-      const wait = retryAfterMs + Math.floor(Math.random() * 50);
-      if (Date.now() + wait > deadline) throw new UpstreamBudgetSpent(perSecond);
+      // Spread the waiters rather than all retrying at the same millisecond.
+      const wait = retryAfterMs + Math.floor(Math.random() * 20);
+      if (Date.now() + wait > deadline) throw new UpstreamBudgetSpent(perSecond, retryAfterMs);
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   };

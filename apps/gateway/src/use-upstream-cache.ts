@@ -1,13 +1,22 @@
 // Identical DBSS calls (same caller credential, region and project) in flight at once are made once
 // (across replicas when the store is Redis); with a TTL, successful answers are kept and served
-// without DBSS; with GATEWAY_STALE_MS, a kept answer up to that age stands in for a DBSS outage and
-// the response says so in `extensions.stale: { ageMs }`. Storage is a SharedStore (in process, or
-// Redis for a fleet); it hashes every key with a salt, so no token is kept.
+// without DBSS; with GATEWAY_STALE_MS, a kept answer up to that age stands in while DBSS is
+// unavailable (5xx, timeout, no connection), marked `extensions.stale: { ageMs }`.
+// Refusals win over kept answers: a DBSS 401 for a credential ends every answer kept for it (all
+// projects and regions), a 403 the one of that (credential, region, project), fleet-wide, with one
+// key write: a refusal marker that outlives every entry it ends (entries written before it are misses).
+// For GATEWAY_REFUSAL_TTL_MS the marker also answers the refused credential or pair at once.
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { type BucketsCall, type BucketsOutcome, type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
-import { MemoryStore } from './shared/memory-store.js';
-import type { SharedStore } from './shared/store.js';
+import {
+  type BucketsCall,
+  type BucketsOutcome,
+  credentialGroup,
+  type GatewayContext,
+  type ListBuckets,
+  wrapOnce,
+} from './context.js';
+import type { SharedStore, StoreKey } from './shared/store.js';
 
 export interface UpstreamCacheOptions {
   store: SharedStore;
@@ -18,6 +27,12 @@ export interface UpstreamCacheOptions {
    * instead of the error. @default 0 (off)
    */
   staleMs?: number;
+  /**
+   * After a DBSS 401 (403), answer that credential (credential, region, project) UNAUTHENTICATED
+   * (FORBIDDEN) at once for this long, with no DBSS call. 0: off (kept answers are still ended).
+   * @default 10000
+   */
+  refusalTtlMs?: number;
   /** How long a coalesced call may hold its lock before a waiter takes over. @default 15000 */
   lockTtlMs?: number;
   /** Called when a call joined one already in flight (metrics). */
@@ -32,87 +47,142 @@ interface Kept {
   outcome: BucketsOutcome & { ok: true };
 }
 
+/** A refusal marker: when DBSS refused, and until when that refusal is answered without asking DBSS. */
+interface Refusal {
+  at: number;
+  until: number;
+}
+
 /** What a coalesced call hands every caller: the outcome, and its age when a kept one stood in. */
 type SharedOutcome = BucketsOutcome & { staleAgeMs?: number };
 
-/** DBSS is down rather than saying no: 5xx, no answer in time, or no connection. */
+/** DBSS is unavailable rather than saying no: 5xx, no answer in time, or no connection. */
 function isOutage(outcome: BucketsOutcome): boolean {
   if (outcome.ok || !outcome.failure) return false;
   const { code, upstream } = outcome.failure;
   if (code === 'UPSTREAM_TIMEOUT' || code === 'UPSTREAM_UNAVAILABLE') return true;
-  return code === 'UPSTREAM_ERROR' && (upstream?.status ?? 500) >= 500;
+  return code === 'UPSTREAM_ERROR' && upstream !== undefined && upstream.status >= 500;
 }
 
+/** Shared state is read back as untrusted input: anything not of the expected shape is absent. */
 function parseKept(text: string | undefined): Kept | undefined {
   if (text === undefined) return undefined;
   try {
     const kept = JSON.parse(text) as Kept;
-    return typeof kept.at === 'number' && kept.outcome?.ok ? kept : undefined;
+    return Number.isFinite(kept?.at) && kept.outcome?.ok === true && Array.isArray(kept.outcome.buckets)
+      ? kept
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The store key of a call: a credential is part of it, so the store's salted hash is all it keeps. */
-export function bucketsKey(call: BucketsCall): string {
-  const who = call.credential.token ? `t:${call.credential.token}` : `k:${call.credential.callerId ?? ''}`;
-  return `buckets|${who}|${call.region ?? ''}|${call.projectId ?? ''}`;
+function parseRefusal(text: string | undefined): Refusal | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const r = JSON.parse(text) as Refusal;
+    return Number.isFinite(r?.at) && Number.isFinite(r.until) ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The store keys of a call: one group per credential (one hash slot), named by region and project. */
+export function bucketsKeys(call: BucketsCall) {
+  const group = credentialGroup(call.credential);
+  const pair = `${call.region ?? ''}|${call.projectId ?? ''}`;
+  return {
+    /** 401 marker: every answer of the credential. */
+    credential: [group, 'refused'] as StoreKey,
+    /** 403 marker: the answer of this (credential, region, project). */
+    pair: [group, `refused|${pair}`] as StoreKey,
+    /** The kept answer (and the coalescing lock). */
+    entry: [group, `buckets|${pair}`] as StoreKey,
+  };
 }
 
 export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayContext> {
   const { store, onCoalesced, onStale } = opts;
   const ttlMs = opts.ttlMs ?? 0;
   const staleMs = opts.staleMs ?? 0;
+  const refusalTtlMs = opts.refusalTtlMs ?? 10_000;
   // One entry serves both: fresh while younger than ttlMs, a stand-in while younger than staleMs.
   const keepMs = Math.max(ttlMs, staleMs);
+  // A marker must outlive every entry it ends, and its standing refusal.
+  const markMs = Math.max(keepMs, refusalTtlMs);
   const lockTtlMs = opts.lockTtlMs ?? 15_000;
   const wrappers = new WeakMap<ListBuckets, ListBuckets>();
   /** Per request: the oldest stand-in served, for the response's extensions. */
   const staleAge = new WeakMap<object, number>();
-  // With a shared store, fresh answers are also kept in process: an entry never changes once written
-  // and carries its own time, so a local copy is exactly as fresh and a hit costs no round trip.
-  const near = store.backend === 'redis' && ttlMs > 0 ? new MemoryStore({ maxEntries: 1000 }) : undefined;
 
-  /** The kept answer for `key` while it is fresh (younger than ttlMs). */
-  async function fresh(key: string): Promise<Kept | undefined> {
-    const local = near && parseKept(await near.get(key));
-    if (local && Date.now() - local.at < ttlMs) return local;
-    const text = await store.get(key);
-    const kept = parseKept(text);
-    if (!kept || Date.now() - kept.at >= ttlMs) return undefined;
-    await near?.set(key, text as string, ttlMs - (Date.now() - kept.at));
-    return kept;
+  /** What the store holds for a call, read in one round trip (the keys share a group). */
+  interface Held {
+    refused?: BucketsOutcome;
+    /** The kept answer, unless a refusal newer than it ended it. */
+    kept?: Kept;
+  }
+
+  async function held(keys: ReturnType<typeof bucketsKeys>): Promise<Held> {
+    const [c, p, e] = await store.getMany(
+      keepMs > 0 ? [keys.credential, keys.pair, keys.entry] : [keys.credential, keys.pair],
+    );
+    const now = Date.now();
+    const byCredential = parseRefusal(c);
+    const byPair = parseRefusal(p);
+    if (byCredential && now < byCredential.until)
+      return { refused: refusedOutcome('UNAUTHENTICATED', byCredential, now) };
+    if (byPair && now < byPair.until) return { refused: refusedOutcome('FORBIDDEN', byPair, now) };
+    const kept = parseKept(e);
+    if (!kept) return {};
+    // Written before a refusal (or "after now": not ours to trust): ended.
+    if (kept.at > now || (byCredential && kept.at <= byCredential.at) || (byPair && kept.at <= byPair.at)) return {};
+    return { kept };
+  }
+
+  /** Records a DBSS refusal: one marker write ends the kept answers it covers, fleet-wide. */
+  async function refused(keys: ReturnType<typeof bucketsKeys>, outcome: BucketsOutcome): Promise<void> {
+    if (outcome.ok || markMs <= 0) return;
+    const status = outcome.failure?.upstream?.status;
+    const key = status === 401 ? keys.credential : status === 403 ? keys.pair : undefined;
+    if (!key) return;
+    const at = Date.now();
+    await store.set(key, JSON.stringify({ at, until: at + refusalTtlMs } satisfies Refusal), markMs);
   }
 
   const cached =
     (inner: ListBuckets): ListBuckets =>
     async (call, ctx) => {
-      const key = bucketsKey(call);
-      if (ttlMs > 0) {
-        const kept = await fresh(key);
-        if (kept) return kept.outcome;
+      const keys = bucketsKeys(call);
+      // With nothing kept and refusals off there is nothing to read: coalescing only.
+      if (markMs > 0) {
+        const h = await held(keys);
+        if (h.refused) return h.refused;
+        if (h.kept && Date.now() - h.kept.at < ttlMs) return h.kept.outcome;
       }
       let led = false;
-      const outcome: SharedOutcome = await store.coalesce(key, lockTtlMs, async (): Promise<SharedOutcome> => {
+      const outcome: SharedOutcome = await store.coalesce(keys.entry, lockTtlMs, async (): Promise<SharedOutcome> => {
         led = true;
-        if (ttlMs > 0) {
-          // Checked again under the lock: a call that finished between our miss and our lock stored it.
-          const kept = await fresh(key);
-          if (kept) return kept.outcome;
+        if (keepMs > 0) {
+          // Read again under the lock: a call that finished between our read and our lock stored it.
+          // (Without kept answers there is nothing to find: a refusal written meanwhile costs at most
+          // this one call, which DBSS refuses in turn.)
+          const h = await held(keys);
+          if (h.refused) return h.refused;
+          if (h.kept && Date.now() - h.kept.at < ttlMs) return h.kept.outcome;
         }
+        // An answer is as old as the call: one that started before a refusal is ended by it.
+        const started = Date.now();
         const result = await inner(call, ctx);
         if (result.ok) {
-          if (keepMs > 0) {
-            const text = JSON.stringify({ at: Date.now(), outcome: result } satisfies Kept);
-            await store.set(key, text, keepMs);
-            if (ttlMs > 0) await near?.set(key, text, ttlMs);
-          }
+          if (keepMs > 0) await store.set(keys.entry, JSON.stringify({ at: started, outcome: result }), keepMs);
           return result;
         }
+        await refused(keys, result);
+        // Stale only while DBSS is unavailable, and only what no refusal has ended since.
         if (staleMs > 0 && isOutage(result)) {
-          const kept = parseKept(await store.get(key));
+          const { refused: no, kept } = await held(keys);
           const ageMs = kept && Date.now() - kept.at;
-          if (kept && ageMs !== undefined && ageMs < staleMs) return { ...kept.outcome, staleAgeMs: ageMs };
+          if (!no && kept && ageMs !== undefined && ageMs < staleMs) return { ...kept.outcome, staleAgeMs: ageMs };
         }
         return result;
       });
@@ -142,4 +212,20 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
     });
   }
   return plugin;
+}
+
+/** The answer to a credential (pair) DBSS refused less than GATEWAY_REFUSAL_TTL_MS ago: no DBSS call. */
+function refusedOutcome(code: 'UNAUTHENTICATED' | 'FORBIDDEN', r: Refusal, now: number): BucketsOutcome {
+  const seconds = Math.max(1, Math.ceil((r.until - now) / 1000));
+  return {
+    ok: false,
+    meta: {},
+    failure: {
+      code,
+      message:
+        code === 'UNAUTHENTICATED'
+          ? `DBSS refused these credentials moments ago; the gateway answers so for ${seconds} s more without asking DBSS.`
+          : `DBSS denied this credential access to the project moments ago; the gateway answers so for ${seconds} s more without asking DBSS.`,
+    },
+  };
 }

@@ -1,6 +1,7 @@
 // Builds the Yoga instance and its ONE plugin pipeline from explicit options; main.ts reads the
 // environment and listens. Every GraphQL request, whichever door it comes in by, passes these plugins.
 import { readFileSync } from 'node:fs';
+import type { BlockList } from 'node:net';
 import { DbssConfigError, type DbssRegion, type FetchLike } from '@dbss-obs/core';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -31,6 +32,8 @@ export interface GatewayOptions {
   mode?: 'token' | 'aksk';
   /** Upstream base URL for every region (emulator, proxy). @default each region's public endpoint */
   endpoint?: string;
+  /** Per-region upstream base URLs (HUAWEICLOUD_SDK_REGION_DBSS_<REGION>); `endpoint` wins. */
+  regionEndpoints?: Partial<Record<DbssRegion, string>>;
   /** IAM base URL for project discovery when a query names no projectId. @default core's per-region IAM */
   iamEndpoint?: string;
   /** Region used when a query names none. */
@@ -45,6 +48,12 @@ export interface GatewayOptions {
   staleMs?: number;
   /** Requests per minute per caller, across every replica sharing the store. @default 0 (off) */
   rateLimitPerMinute?: number;
+  /** obsBuckets calls per minute per client address, across every replica, checked first. @default 0 (off) */
+  clientRateLimitPerMinute?: number;
+  /** Proxies whose X-Forwarded-For names the client address. @default none: X-Forwarded-For is ignored */
+  trustedProxies?: BlockList;
+  /** After a DBSS 401/403, answer that credential (pair) at once for this long. 0: off. @default 10000 */
+  refusalTtlMs?: number;
   /** DBSS calls per second for every replica sharing the store together. @default 0 (off) */
   upstreamRps?: number;
   /** Shared state for cache, coalescing and limits (Redis for a fleet). @default an in-process MemoryStore */
@@ -102,6 +111,7 @@ export function createGateway(opts: GatewayOptions = {}) {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const listBuckets = createDbssCaller({
     endpoint: opts.endpoint,
+    regionEndpoints: opts.regionEndpoints,
     iamEndpoint: opts.iamEndpoint,
     defaultRegion: opts.region,
     timeoutMs,
@@ -151,10 +161,16 @@ export function createGateway(opts: GatewayOptions = {}) {
       blockFieldSuggestion: { enabled: true },
     }),
     useCredentials({ mode, apiKeys: opts.apiKeys }),
-    // Every executed request of a caller counts, cached or not; the excess never reaches DBSS.
-    useRateLimit({ store, perMinute: opts.rateLimitPerMinute ?? 0 }),
+    // Every executed request counts (per client address, then per caller), cached or not, one unit per
+    // obsBuckets field; the excess never reaches DBSS.
+    useRateLimit({
+      store,
+      perMinute: opts.rateLimitPerMinute ?? 0,
+      clientPerMinute: opts.clientRateLimitPerMinute ?? 0,
+      trustedProxies: opts.trustedProxies,
+    }),
     tracerProvider && useTracing({ provider: tracerProvider, propagateOnly: recordsNothing(tracerProvider) }),
-    // Inside the cache: only real DBSS calls spend the fleet's budget; a spent budget can be answered stale.
+    // Inside the cache: only real DBSS calls spend the fleet's budget; a spent budget is RATE_LIMITED, never stale.
     useUpstreamBudget({ store, perSecond: opts.upstreamRps ?? 0, maxWaitMs: timeoutMs }),
     // Last of the listBuckets wrappers, so it is the outermost: a cached or joined call makes no DBSS span.
     // A dead replica's lock expires within the upstream timeout (at most 5 s): then one waiter takes over.
@@ -162,6 +178,7 @@ export function createGateway(opts: GatewayOptions = {}) {
       store,
       ttlMs: opts.cacheTtlMs ?? 0,
       staleMs: opts.staleMs ?? 0,
+      refusalTtlMs: opts.refusalTtlMs ?? 10_000,
       lockTtlMs: Math.min(timeoutMs, 5000),
       onCoalesced: metrics.coalesced,
       onStale: metrics.staleServed,

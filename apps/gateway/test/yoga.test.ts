@@ -19,7 +19,9 @@ import { gql } from './helpers.js';
 const emu = emulatorForFile({ beforeAll, afterAll });
 let gateway: ReturnType<typeof createGateway>;
 beforeAll(async () => {
-  gateway = createGateway({ endpoint: emu.url, timeoutMs: 300, maxRetries: 0 });
+  // Every case faults the same token in turn: no standing refusal between them (that one has its own
+  // tests in test/fleet/in-process.test.ts and trust.test.ts).
+  gateway = createGateway({ endpoint: emu.url, timeoutMs: 300, maxRetries: 0, refusalTtlMs: 0 });
 });
 beforeEach(() => emu.reset());
 

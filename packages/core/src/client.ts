@@ -7,6 +7,7 @@ import {
   type Env,
   proxyFromEnv,
   type ResolvedConfig,
+  regionEndpointVariable,
   resolveConfig,
 } from './config.js';
 import type { DbssAuth, DbssCredentialSource } from './credentials.js';
@@ -14,6 +15,7 @@ import {
   DbssAbortError,
   DbssAuthenticationError,
   DbssBadRequestError,
+  DbssConfigError,
   DbssNotFoundError,
   DbssProjectNotFoundError,
   DbssResponseError,
@@ -302,6 +304,14 @@ export class DbssClient {
         { field: 'projectId' },
       );
     }
+    if (!this.#iam) {
+      // resolveConfig leaves IAM unset when DBSS is not the region's official host and no IAM was named:
+      // credentials never go to a guessed IAM host.
+      throw new DbssConfigError(
+        `HUAWEICLOUD_SDK_IAM_ENDPOINT (the iamEndpoint option) is required to discover the project id for ${region}: DBSS is not the region's official host (DBSS_ENDPOINT or ${regionEndpointVariable(region)} is set), so credentials are sent to no IAM host that is not named. Set it, or set HUAWEICLOUD_SDK_PROJECT_ID.`,
+        { variable: 'HUAWEICLOUD_SDK_IAM_ENDPOINT' },
+      );
+    }
     if (opts.signal?.aborted) throw new DbssAbortError({ cause: opts.signal.reason });
     const { projectIds, discovering } = this.#shared;
     const key = `${this.#auth.fingerprint}|${region}|${this.#iam}`;
@@ -336,11 +346,12 @@ export class DbssClient {
     const iam = this.#iam as string; // set whenever a region is
     if (this.#auth.type === 'password') {
       try {
-        return checkedProjectId(await (this.#auth as PasswordStrategy).discoverProjectId(region), region);
+        const found = await (this.#auth as PasswordStrategy).discoverProjectId(region);
+        return checkedProjectId(found.projectId, region, found.iamTraceId);
       } catch (err) {
         // IAM refuses a login scoped to a project name it does not know (400/404).
         if (err instanceof DbssBadRequestError || err instanceof DbssNotFoundError) {
-          throw new DbssProjectNotFoundError(region, { cause: err });
+          throw new DbssProjectNotFoundError(region, { cause: err, iamTraceId: err.iamTraceId });
         }
         throw err;
       }
@@ -358,6 +369,7 @@ export class DbssClient {
         secrets: this.#secrets,
       },
     );
+    const iamTraceId = res.headers.get('x-iam-trace-id') ?? undefined;
     let projects: unknown;
     try {
       projects = (JSON.parse(res.text) as { projects?: unknown }).projects;
@@ -369,11 +381,12 @@ export class DbssClient {
         status: res.status,
         requestId: res.headers.get('x-request-id') ?? undefined,
         rawBody: res.text,
+        iamTraceId,
       });
     }
     const match = (projects as { id?: unknown; name?: unknown }[]).find((p) => p && p.name === region);
-    if (!match) throw new DbssProjectNotFoundError(region);
-    return checkedProjectId(match.id, region);
+    if (!match) throw new DbssProjectNotFoundError(region, { iamTraceId });
+    return checkedProjectId(match.id, region, iamTraceId);
   }
 
   #listUrl(projectId: string): URL {
@@ -429,11 +442,12 @@ export class DbssClient {
   }
 }
 
-function checkedProjectId(id: unknown, region: string): string {
+function checkedProjectId(id: unknown, region: string, iamTraceId?: string): string {
   if (isValidProjectId(id)) return id;
   throw new DbssResponseError(`IAM named a project for ${region} whose id is not 32 to 64 letters and digits`, {
     status: 200,
     rawBody: '',
+    iamTraceId,
   });
 }
 

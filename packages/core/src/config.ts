@@ -158,11 +158,18 @@ export function resolveConfig(input: ConfigInput, labels: ConfigLabels = OPTION_
       fail(labels.auth, `has an unknown type; use "token", "aksk", "password" or "ecs-metadata".`);
   }
   const iamRaw = (auth.type === 'password' ? auth.iamEndpoint : undefined) || input.iamEndpoint;
+  // IAM receives credentials (a password, a token, a signed request): only a configured IAM, or the
+  // region's official IAM when DBSS itself is the region's official host. Never a guessed host.
   let iam: string | undefined;
   if (iamRaw) iam = parseHttpUrl(iamRaw, labels.iamEndpoint).href;
-  else if (region) iam = `${iamEndpoint(region)}/`;
+  else if (region && baseUrl.href === `${dbssEndpoint(region)}/`) iam = `${iamEndpoint(region)}/`;
   else if (auth.type === 'password') {
-    fail(labels.iamEndpoint, `is required for password login when ${labels.endpoint} is set without a region.`);
+    fail(
+      labels.iamEndpoint,
+      region
+        ? `is required for password login when DBSS is not the region's official host (${labels.endpoint} or ${regionEndpointVariable(region)} is set): the password is sent only to an IAM you name.`
+        : `is required for password login when ${labels.endpoint} is set without a region.`,
+    );
   }
 
   if (input.projectId !== undefined && input.projectId !== '' && !isValidProjectId(input.projectId)) {
@@ -205,6 +212,25 @@ export const ENV_LABELS: ConfigLabels = {
   maxRetries: 'DBSS_MAX_RETRIES',
 };
 
+/**
+ * The official SDKs' region-provider variable for DBSS in `region`: `HUAWEICLOUD_SDK_REGION_DBSS_CN_NORTH_4`
+ * for cn-north-4 (upper-cased, `-` → `_`).
+ */
+export function regionEndpointVariable(region: string): string {
+  return `HUAWEICLOUD_SDK_REGION_DBSS_${region.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/**
+ * DBSS's base URL for `region` from `HUAWEICLOUD_SDK_REGION_DBSS_<REGION>` (as the official SDKs' region
+ * provider reads it), checked; undefined when unset. A wrong value fails naming the variable.
+ */
+export function regionEndpointFromEnv(env: Env, region: string): string | undefined {
+  const name = regionEndpointVariable(region);
+  // The SDKs accept a comma-separated list (failover); the first is the one we call.
+  const raw = env[name]?.split(',')[0]?.trim();
+  return raw ? parseHttpUrl(raw, name).href : undefined;
+}
+
 function intVar(env: Env, name: string): number | undefined {
   const raw = env[name]?.trim();
   if (!raw) return undefined;
@@ -244,9 +270,11 @@ export function configFromEnv(env: Env, explicit?: { auth?: DbssAuth | undefined
   const creds = resolveCredentials(env, explicit?.auth);
   const envProjectId = v('HUAWEICLOUD_SDK_PROJECT_ID');
   const projectId = envProjectId ?? creds?.projectId;
+  const region = v('HUAWEICLOUD_SDK_REGION');
   return {
-    region: v('HUAWEICLOUD_SDK_REGION'),
-    endpoint: v('DBSS_ENDPOINT'),
+    region,
+    // DBSS_ENDPOINT (one base URL for every region) wins over the official SDKs' per-region variable.
+    endpoint: v('DBSS_ENDPOINT') ?? (region ? regionEndpointFromEnv(env, region) : undefined),
     iamEndpoint: v('HUAWEICLOUD_SDK_IAM_ENDPOINT') ?? creds?.iamEndpoint,
     projectId,
     projectIdSource: envProjectId ? 'env' : projectId ? 'profile' : undefined,

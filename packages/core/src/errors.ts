@@ -11,6 +11,7 @@ export type DbssErrorCode =
   | 'SERVER_ERROR'
   | 'API_ERROR'
   | 'CONNECTION_ERROR'
+  | 'TLS_ERROR'
   | 'TIMEOUT'
   | 'ABORTED'
   | 'INVALID_RESPONSE'
@@ -37,6 +38,7 @@ export interface DbssErrorJSON {
   file?: string;
   key?: string;
   region?: string;
+  iamTraceId?: string;
 }
 
 const BRAND = Symbol.for('dbss-obs.error');
@@ -97,16 +99,19 @@ export class DbssConfigError extends DbssError {
 export class DbssProjectNotFoundError extends DbssError {
   override readonly name = 'DbssProjectNotFoundError';
   readonly region: string;
-  constructor(region: string, options?: { cause?: unknown }) {
+  /** `X-IAM-Trace-Id` of the IAM answer that named no such project. */
+  readonly iamTraceId: string | undefined;
+  constructor(region: string, options?: { cause?: unknown; iamTraceId?: string | undefined }) {
     super(
       'PROJECT_NOT_FOUND',
-      `No project named "${region}" is visible to these credentials; set HUAWEICLOUD_SDK_PROJECT_ID (or the projectId option).`,
+      `No project named "${region}" is visible to these credentials; set HUAWEICLOUD_SDK_PROJECT_ID (or the projectId option).${options?.iamTraceId ? ` (IAM trace id ${options.iamTraceId})` : ''}`,
       options,
     );
     this.region = region;
+    this.iamTraceId = options?.iamTraceId;
   }
   override toJSON(): DbssErrorJSON {
-    return { ...super.toJSON(), region: this.region };
+    return { ...super.toJSON(), region: this.region, iamTraceId: this.iamTraceId };
   }
 }
 
@@ -115,12 +120,33 @@ export class DbssConnectionError extends DbssError {
   override readonly name: string = 'DbssConnectionError';
   /** The `X-Request-Id` when the answer began and then broke off. */
   readonly requestId: string | undefined;
-  constructor(message = 'Could not reach DBSS', options?: { cause?: unknown; requestId?: string }) {
-    super('CONNECTION_ERROR', message, options);
+  constructor(
+    message = 'Could not reach DBSS',
+    options?: { cause?: unknown; requestId?: string | undefined; code?: 'TLS_ERROR' },
+  ) {
+    super(options?.code ?? 'CONNECTION_ERROR', message, options);
     this.requestId = options?.requestId;
   }
   override toJSON(): DbssErrorJSON {
     return { ...super.toJSON(), requestId: this.requestId };
+  }
+}
+
+/**
+ * The TLS handshake failed: the server's certificate is not trusted (a private CA, such as the
+ * emulator's `--tls`), expired, or for another host. Code `TLS_ERROR`; `tlsCode` is Node's (e.g.
+ * `UNABLE_TO_VERIFY_LEAF_SIGNATURE`). Not retried: the next attempt would meet the same certificate.
+ * Remedy for a private CA: start Node with `NODE_EXTRA_CA_CERTS=<ca.pem>`.
+ */
+export class DbssTlsError extends DbssConnectionError {
+  override readonly name = 'DbssTlsError';
+  readonly tlsCode: string;
+  constructor(origin: string, tlsCode: string, options?: { cause?: unknown }) {
+    super(
+      `TLS: ${origin} presented a certificate this process does not trust (${tlsCode}). If a private CA signed it (e.g. the emulator's --tls), start Node with NODE_EXTRA_CA_CERTS=<path to the CA's PEM file>.`,
+      { ...options, code: 'TLS_ERROR' },
+    );
+    this.tlsCode = tlsCode;
   }
 }
 
@@ -161,6 +187,8 @@ export interface ApiErrorInit {
   rawBody?: string;
   /** The `Retry-After` header, when sent. */
   retryAfter?: string;
+  /** The `X-IAM-Trace-Id` header (IAM answers). */
+  iamTraceId?: string;
 }
 
 const MAX_RAW = 4096;
@@ -177,6 +205,8 @@ export class DbssApiError extends DbssError {
   readonly body: unknown;
   readonly rawBody: string | undefined;
   readonly retryAfter: string | undefined;
+  /** `X-IAM-Trace-Id` when IAM gave the answer (discovery, login). */
+  readonly iamTraceId: string | undefined;
 
   constructor(code: DbssErrorCode, init: ApiErrorInit) {
     super(code, DbssApiError.describe(init));
@@ -189,11 +219,14 @@ export class DbssApiError extends DbssError {
     this.body = init.body;
     this.rawBody = init.rawBody;
     this.retryAfter = init.retryAfter;
+    this.iamTraceId = init.iamTraceId;
   }
 
   private static describe(init: ApiErrorInit): string {
     const what = [init.errorCode, init.errorMsg].filter(Boolean).join(': ') || 'no error details in the response';
-    const rid = init.requestId ? ` (request id ${init.requestId})` : '';
+    const rid =
+      (init.requestId ? ` (request id ${init.requestId})` : '') +
+      (init.iamTraceId ? ` (IAM trace id ${init.iamTraceId})` : '');
     return `DBSS answered ${init.status}: ${what}${rid}`;
   }
 
@@ -205,6 +238,7 @@ export class DbssApiError extends DbssError {
       errorMsg: this.errorMsg,
       requestId: this.requestId,
       details: this.details,
+      iamTraceId: this.iamTraceId,
     };
   }
 
@@ -235,6 +269,7 @@ export class DbssApiError extends DbssError {
       body,
       rawBody,
       retryAfter: headers.get('retry-after') ?? undefined,
+      iamTraceId: headers.get('x-iam-trace-id') ?? undefined,
     };
     const Kind = classForStatus(status);
     return Kind ? new Kind(init) : new DbssApiError('API_ERROR', init);
@@ -289,14 +324,23 @@ export class DbssResponseError extends DbssError {
   readonly status: number;
   readonly requestId: string | undefined;
   readonly rawBody: string;
-  constructor(message: string, init: { status: number; requestId?: string; rawBody: string }) {
-    super('INVALID_RESPONSE', `${message}${init.requestId ? ` (request id ${init.requestId})` : ''}`);
+  /** `X-IAM-Trace-Id` when IAM gave the answer. */
+  readonly iamTraceId: string | undefined;
+  constructor(
+    message: string,
+    init: { status: number; requestId?: string | undefined; rawBody: string; iamTraceId?: string | undefined },
+  ) {
+    super(
+      'INVALID_RESPONSE',
+      `${message}${init.requestId ? ` (request id ${init.requestId})` : ''}${init.iamTraceId ? ` (IAM trace id ${init.iamTraceId})` : ''}`,
+    );
     this.status = init.status;
     this.requestId = init.requestId;
     this.rawBody = redactGeneric(init.rawBody.slice(0, MAX_RAW));
+    this.iamTraceId = init.iamTraceId;
   }
   override toJSON(): DbssErrorJSON {
-    return { ...super.toJSON(), status: this.status, requestId: this.requestId };
+    return { ...super.toJSON(), status: this.status, requestId: this.requestId, iamTraceId: this.iamTraceId };
   }
 }
 

@@ -9,7 +9,14 @@ export type {
 } from './client.js';
 export { DbssClient, parseObsList } from './client.js';
 export type { ConfigInput, DbssProxyOptions, EnvConfig } from './config.js';
-export { configFromEnv, ENV_LABELS, proxyFromEnv, resolveEndpoint } from './config.js';
+export {
+  configFromEnv,
+  ENV_LABELS,
+  proxyFromEnv,
+  regionEndpointFromEnv,
+  regionEndpointVariable,
+  resolveEndpoint,
+} from './config.js';
 export type { DbssAuth, DbssCredentialSource, Env, ProfileCredentials, ResolvedCredentials } from './credentials.js';
 export {
   ECS_METADATA_ENDPOINT,
@@ -35,6 +42,7 @@ export {
   DbssResponseError,
   DbssServerError,
   DbssTimeoutError,
+  DbssTlsError,
   DbssValidationError,
   isDbssApiError,
   isDbssError,

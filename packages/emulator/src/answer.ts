@@ -9,10 +9,15 @@ export interface Answer {
   headers?: Record<string, string>;
 }
 
-export type RouteName = 'list' | 'iam' | 'metadata';
+export type RouteName = 'list' | 'iam' | 'metadata' | 'metadata-token';
 
 export function newRequestId(): string {
   return randomBytes(16).toString('hex');
+}
+
+/** IAM's own trace id (header `X-IAM-Trace-Id`), one per IAM answer, errors included. */
+export function newIamTraceId(): string {
+  return `iam-${randomBytes(16).toString('hex')}`;
 }
 
 export function delay(ms: number): Promise<void> {

@@ -1,9 +1,13 @@
 // A local Huawei Cloud for ListAuditObsBuckets over real HTTP: startEmulator wires the routes
 // (routes/list, routes/iam, routes/metadata), auth (auth.ts, credentials.ts), faults (faults.ts),
 // the control API (control.ts) and the request record (recording.ts).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+import { rmSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { dbssError, newRequestId, noSuchApi, type RouteName, send } from './answer.js';
+import { dirname } from 'node:path';
+import { dbssError, newIamTraceId, newRequestId, noSuchApi, type RouteName, send } from './answer.js';
 import type { AuthSettings } from './auth.js';
 import { CONTROL_PREFIX, handleControl } from './control.js';
 import {
@@ -29,20 +33,27 @@ import { ProjectStore } from './projects.js';
 import { describeAuth, type RecordedRequest, Recorder } from './recording.js';
 import { iamRoute } from './routes/iam.js';
 import { listRoute } from './routes/list.js';
-import { metadataRoute } from './routes/metadata.js';
+import { type MetadataTokenMode, metadataRoutes } from './routes/metadata.js';
 import type { Exchange, Route } from './routes/route.js';
+import type { TlsMaterial, TlsOption } from './tls.js';
 
 export type { EmulatorUser, Principal, TemporaryCredential } from './credentials.js';
 export type { Fault, FaultMatch } from './faults.js';
 export type { RecordedRequest } from './recording.js';
 export { tokenFingerprint } from './recording.js';
+export type { MetadataTokenMode } from './routes/metadata.js';
+export type { TlsMaterial, TlsOption } from './tls.js';
 
 export const DEMO_TOKEN = 'MIIdemo-token-for-the-dbss-obs-emulator-0001';
 export const DEMO_AK = 'DEMOACCESSKEY0000001';
 export const DEMO_SK = 'demoSecretKey0000000000000000000000000001';
 export const DEMO_USER = { name: 'demo-user', password: 'demo-password', domain: DEMO_DOMAIN_NAME } as const;
-/** Default lifetime of temporary credentials from the metadata route: 900 s, as ECS issues them. */
-export const DEFAULT_TEMP_CREDENTIAL_TTL_MS = 900_000;
+/**
+ * Default lifetime of temporary credentials from the metadata route: 24 h. Huawei documents temporary
+ * AK/SK as valid 15 min to 24 h (IAM FAQ iam_01_0620); ECS metadata hands out the agency's keys at the
+ * long end (see the README's "Temporary credentials" for the sources).
+ */
+export const DEFAULT_TEMP_CREDENTIAL_TTL_MS = 86_400_000;
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -71,8 +82,18 @@ export interface EmulatorOptions {
   clockSkewMs?: number;
   /** Lifetime of tokens issued by POST /v3/auth/tokens. @default 86400000 (24 h) */
   tokenTtlMs?: number;
-  /** Lifetime of temporary AK/SK from GET /openstack/latest/securitykey. @default 900000 (15 min) */
+  /** Lifetime of temporary AK/SK from GET /openstack/latest/securitykey. @default 86400000 (24 h) */
   tempCredentialTtlMs?: number;
+  /**
+   * Metadata v2: `'required'` makes the metadata GETs a 401 without a valid `X-Metadata-Token` (from
+   * `PUT /meta-data/latest/api/token`). @default 'optional'
+   */
+  metadataToken?: MetadataTokenMode;
+  /**
+   * HTTPS: `true` makes a CA and a server certificate it signs (127.0.0.1, ::1, localhost) at start;
+   * or PEM files of your own. The CA is `tls.caFile` of the handle. @default undefined (HTTP)
+   */
+  tls?: TlsOption;
   /** The emulator's clock. @default Date.now */
   now?: () => number;
   /** How many received requests to keep. @default 10000 */
@@ -82,6 +103,8 @@ export interface EmulatorOptions {
 export interface Emulator {
   url: string;
   port: number;
+  /** The certificate, key and CA (PEM, and the CA's file) when serving HTTPS. */
+  tls: TlsMaterial | undefined;
   close(): Promise<void>;
   /** The most recent requests (credentials redacted), oldest first. */
   readonly requests: readonly RecordedRequest[];
@@ -131,7 +154,13 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const routes: Route[] = [
     listRoute({ projects, auth }),
     iamRoute({ projects, store, auth, tokenTtlMs: tokenTtl, now }),
-    metadataRoute({ store, ttlMs: tempTtl, projects: demoProjects }),
+    ...metadataRoutes({
+      store,
+      ttlMs: tempTtl,
+      projects: demoProjects,
+      tokenMode: opts.metadataToken ?? 'optional',
+      now,
+    }),
   ];
   const faults = new FaultBook();
   const recorder = new Recorder(opts.recordLimit ?? 10_000, now);
@@ -156,8 +185,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       }
     }
     const routeName: RouteName | undefined = route?.name;
-    const done = (status: number) =>
-      recorder.record(req, { route: routeName, projectId, auth: describeAuth(req, isTemporary), status, requestId });
+    const done = (status: number, answerId = requestId) =>
+      recorder.record(req, {
+        route: routeName,
+        projectId,
+        auth: describeAuth(req, isTemporary),
+        status,
+        requestId: answerId,
+      });
     if (!route) {
       done(404);
       return send(res, noSuchApi(requestId), requestId);
@@ -172,6 +207,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       projectId,
     };
     const r = route;
+    // Every IAM answer, a fault's included, carries its own trace id (merged into writeHead's headers).
+    if (r.name === 'iam') res.setHeader('X-IAM-Trace-Id', newIamTraceId());
     const fault = faults.take(r.name, projectId);
     if (fault) return applyFault(fault, r.name, res, requestId, () => r.answer(x), done);
     const answer = r.answer(x);
@@ -179,7 +216,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     return send(res, answer, requestId);
   }
 
-  const server: Server = createServer((req, res) => {
+  // node-forge is loaded only when HTTPS is asked for.
+  const tls = opts.tls === undefined ? undefined : await (await import('./tls.js')).tlsMaterial(opts.tls);
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -189,7 +228,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           send(res, { status: 500, body: dbssError('DBSS.11000000', 'Internal error.') }, requestId);
       });
     });
-  });
+  };
+  const server: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest)
+    : createHttpServer(onRequest);
   server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve, reject) => {
@@ -203,8 +245,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
 
   const emulator: Emulator = {
-    url: `http://${host}:${addr.port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${addr.port}`,
     port: addr.port,
+    tls,
     get requests() {
       return recorder.requests;
     },
@@ -235,7 +278,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     },
     close() {
       return new Promise((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          // A CA made at start goes with the emulator (a brought one is the caller's).
+          if (opts.tls === true && tls?.caFile) rmSync(dirname(tls.caFile), { recursive: true, force: true });
+          resolve();
+        });
         server.closeAllConnections();
       });
     },

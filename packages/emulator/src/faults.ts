@@ -8,8 +8,8 @@ export interface Fault {
   /** Answer with this status (and `body`, default an error body for it in the route's style). */
   status?: number;
   /**
-   * Body to send: an object is sent as JSON (its `request_id`, if it has one, becomes the answer's
-   * request id, as on the real gateway), a string byte for byte.
+   * Body to send: an object is sent as JSON, a string byte for byte. A body that names a `request_id`
+   * (a string) keeps it, and that id is the answer's `X-Request-Id` too (one id per answer).
    */
   body?: string | object;
   headers?: Record<string, string>;
@@ -32,12 +32,12 @@ export interface FaultMatch {
   times?: number;
   /**
    * Which route: `list` (DBSS ListAuditObsBuckets), `iam` (every /v3 IAM route), `metadata`
-   * (/openstack/latest/…), or `any`. @default 'list'
+   * (GET /openstack/latest/…), `metadata-token` (PUT /meta-data/latest/api/token), or `any`. @default 'list'
    */
   route?: RouteName | 'any';
 }
 
-const ROUTES = new Set(['list', 'iam', 'metadata', 'any']);
+const ROUTES = new Set(['list', 'iam', 'metadata', 'metadata-token', 'any']);
 
 /** Checks a fault and its match (they may arrive as JSON over the control API). Throws naming the bad field. */
 export function validateFault(fault: unknown, match: unknown): void {
@@ -45,7 +45,9 @@ export function validateFault(fault: unknown, match: unknown): void {
   const m = (match ?? {}) as FaultMatch;
   if (typeof m !== 'object') throw new TypeError('"match" must be an object');
   if (m.route !== undefined && !ROUTES.has(m.route))
-    throw new TypeError(`match.route must be one of list, iam, metadata, any (got ${JSON.stringify(m.route)})`);
+    throw new TypeError(
+      `match.route must be one of list, iam, metadata, metadata-token, any (got ${JSON.stringify(m.route)})`,
+    );
   if (m.times !== undefined && !(Number.isInteger(m.times) && m.times > 0))
     throw new TypeError('match.times must be a whole number above 0');
 }
@@ -88,20 +90,25 @@ const TRUNCATED: Record<RouteName, string> = {
   list: '{"obs_list":[{"bucket_name":"half-a-bucket","loc',
   iam: '{"projects":[{"id":"0b5c7f9e2a4d4e6f',
   metadata: '{"credential":{"access":"TRUNC',
+  'metadata-token': '{"tok',
 };
 
 /**
  * Answers `res` as `fault` says. `normal` is the route's own answer (computed only when needed);
- * `done` records the status sent (0 for a reset connection).
+ * `done` records the status sent (0 for a reset connection) and the request id the answer carried.
  */
 export async function applyFault(
   f: Fault,
   route: RouteName,
   res: ServerResponse,
-  requestId: string,
+  assignedId: string,
   normal: () => Answer,
-  done: (status: number) => void,
+  done: (status: number, requestId?: string) => void,
 ): Promise<void> {
+  // A body that names its request id keeps it, and the header says the same.
+  const named =
+    typeof f.body === 'object' && f.body !== null ? (f.body as { request_id?: unknown }).request_id : undefined;
+  const requestId = typeof named === 'string' && named !== '' ? named : assignedId;
   if (f.delayMs) await delay(f.delayMs);
   if (f.reset) {
     done(0);
@@ -137,7 +144,7 @@ export async function applyFault(
   }
   if (f.status !== undefined || f.body !== undefined) {
     const status = f.status ?? 200;
-    done(status);
+    done(status, requestId);
     return send(res, { status, body: faultBody(f.body, status, route, requestId), headers: f.headers }, requestId);
   }
   // A pure delay: the route's normal answer afterwards.
@@ -149,7 +156,8 @@ export async function applyFault(
 function faultBody(body: Fault['body'], status: number, route: RouteName, requestId: string): string {
   if (body === undefined) return defaultErrorBody(status, route, requestId);
   if (typeof body === 'string') return body;
-  // One request id per answer: a body that carries one carries the header's.
-  if ('request_id' in body) return JSON.stringify({ ...body, request_id: requestId });
+  // One request id per answer: a body with a request_id that is not a string carries the header's.
+  if ('request_id' in body && typeof (body as { request_id?: unknown }).request_id !== 'string')
+    return JSON.stringify({ ...body, request_id: requestId });
   return JSON.stringify(body);
 }

@@ -27,7 +27,14 @@ export function tokenFingerprint(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 12);
 }
 
-const REDACT = new Set(['authorization', 'x-auth-token', 'x-security-token', 'x-subject-token', 'cookie']);
+const REDACT = new Set([
+  'authorization',
+  'x-auth-token',
+  'x-security-token',
+  'x-subject-token',
+  'x-metadata-token',
+  'cookie',
+]);
 
 /** How a request authenticated, as the auth rules read it: a signature decides over a token. */
 export function describeAuth(req: IncomingMessage, isTemporary: (ak: string) => boolean): RecordedRequest['auth'] {

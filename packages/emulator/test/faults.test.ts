@@ -22,10 +22,20 @@ describe('one request id per answer', () => {
     expect(emu.requests.at(-1)?.requestId).toBe(body.request_id);
   });
 
-  it('a fault body object that names a request_id carries the answer’s id instead', async () => {
+  it('a fault body object that names a request_id keeps it, and it is the answer’s X-Request-Id too', async () => {
     emu.fault({ status: 429, body: { error_code: 'APIGW.0308', error_msg: 'throttled', request_id: 'body-id' } });
     const res = await list();
-    expect(((await res.json()) as { request_id: string }).request_id).toBe(res.headers.get('x-request-id'));
+    expect(((await res.json()) as { request_id: string }).request_id).toBe('body-id');
+    expect(res.headers.get('x-request-id')).toBe('body-id');
+    expect(emu.requests.at(-1)?.requestId).toBe('body-id');
+  });
+
+  it('a fault body whose request_id is not a string carries the answer’s own id', async () => {
+    emu.fault({ status: 500, body: { error_code: 'X', request_id: null } });
+    const res = await list();
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(((await res.json()) as { request_id: string }).request_id).toBe(id);
   });
 
   it('every answer has an X-Request-Id, the recorded one, and API-gateway bodies repeat it', async () => {

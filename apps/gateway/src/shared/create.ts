@@ -7,8 +7,10 @@ import type { SharedStore } from './store.js';
 export interface SharedStoreOptions {
   /** Redis to share state through; unset keeps state in this process. */
   redisUrl?: string;
-  /** Secret salt for key hashes (every replica the same). @default a random salt kept in Redis */
-  salt?: string;
+  /** GATEWAY_STORE_SECRET: required with Redis (keys are HMACs and values are tagged under it). */
+  secret?: string;
+  /** Told about every value read back from Redis that did not verify (dbss_gateway_store_rejected_total). */
+  onRejected?: () => void;
   /** A command slower than this counts as Redis being down. @default 250 */
   commandTimeoutMs?: number;
   logger?: StoreLogger;
@@ -23,7 +25,8 @@ export async function createSharedStore(opts: SharedStoreOptions = {}): Promise<
   const { FallbackStore } = await import('./fallback-store.js');
   const store = new FallbackStore({
     url: opts.redisUrl,
-    salt: opts.salt,
+    secret: opts.secret ?? '',
+    onRejected: opts.onRejected,
     commandTimeoutMs: opts.commandTimeoutMs,
     logger: opts.logger,
   });

@@ -2,7 +2,7 @@
 // Each transition is logged once; `redisUp` feeds dbss_gateway_redis_up.
 import { MemoryStore } from './memory-store.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
-import type { HitResult, SharedStore } from './store.js';
+import type { HitResult, SharedStore, StoreKey } from './store.js';
 
 /** Where transitions are reported (a pino logger fits). */
 export interface StoreLogger {
@@ -83,19 +83,23 @@ export class FallbackStore implements SharedStore {
     }
   }
 
-  get(key: string): Promise<string | undefined> {
+  get(key: StoreKey): Promise<string | undefined> {
     return this.#use((s) => s.get(key));
   }
 
-  set(key: string, value: string, ttlMs: number): Promise<void> {
+  getMany(keys: readonly StoreKey[]): Promise<(string | undefined)[]> {
+    return this.#use((s) => s.getMany(keys));
+  }
+
+  set(key: StoreKey, value: string, ttlMs: number): Promise<void> {
     return this.#use((s) => s.set(key, value, ttlMs));
   }
 
-  hit(key: string, limit: number, windowMs: number): Promise<HitResult> {
-    return this.#use((s) => s.hit(key, limit, windowMs));
+  hit(key: StoreKey, limit: number, windowMs: number, cost?: number): Promise<HitResult> {
+    return this.#use((s) => s.hit(key, limit, windowMs, cost));
   }
 
-  coalesce<T>(key: string, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
     // The Redis store never fails a coalesced call because of Redis (it runs `fn` itself then),
     // and an error from `fn` must reach the caller, not trigger a second call: no #use here.
     return this.redisUp ? this.redisStore.coalesce(key, lockTtlMs, fn) : this.memory.coalesce(key, lockTtlMs, fn);

@@ -4,4 +4,12 @@ export { createSharedStore, redisLiveness, type SharedStoreOptions } from './cre
 export { FallbackStore, redisAddress, type StoreLogger } from './fallback-store.js';
 export { MemoryStore } from './memory-store.js';
 export { CoalescedCallError, RedisStore } from './redis-store.js';
-export { createKeyHasher, type HitResult, type KeyHasher, type SharedStore } from './store.js';
+export { createSealer, MIN_STORE_SECRET_LENGTH, type Sealer } from './seal.js';
+export {
+  createKeyHasher,
+  gcra,
+  type HitResult,
+  type KeyHasher,
+  type SharedStore,
+  type StoreKey,
+} from './store.js';

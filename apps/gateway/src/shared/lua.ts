@@ -2,22 +2,42 @@
 // and a write. Registered with ioredis defineCommand (EVALSHA, with EVAL when the script cache is cold).
 
 /**
- * Fixed window that opens at the first hit. KEYS[1] counter; ARGV[1] limit, ARGV[2] window (ms).
- * Returns {1, 0} when allowed, else {0, ms until the window closes}.
+ * GCRA, as gcra() in store.ts. KEYS[1] the theoretical arrival time (ms, a number); ARGV[1] limit,
+ * ARGV[2] window (ms), ARGV[3] cost, ARGV[4] now (ms; '' = Redis's own clock, one clock for the fleet).
+ * Returns {allowed 1|0, retry after (ms), rejected 1|0}. A stored time that is not a number, or further
+ * ahead than a full window (no hit can put it there), was not written by us: it counts as absent and
+ * the answer says so (the replica counts it in dbss_gateway_store_rejected_total).
  */
-export const HIT = `
-local n = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  ttl = tonumber(ARGV[2])
+export const GCRA_HIT = `
+local now = tonumber(ARGV[4])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-if n <= tonumber(ARGV[1]) then return {1, 0} end
-return {0, ttl}
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local rejected = 0
+local raw = redis.call('GET', KEYS[1])
+local tat = nil
+if raw then
+  tat = tonumber(raw)
+  if not tat or tat > now + window + 1 then
+    tat = nil
+    rejected = 1
+  end
+end
+if not tat or tat < now then tat = now end
+local nxt = tat + tonumber(ARGV[3]) * window / limit
+if nxt - now <= window + 0.001 then
+  redis.call('SET', KEYS[1], string.format('%.17g', nxt), 'PX', math.max(1, math.ceil(nxt - now)))
+  return {1, 0, rejected}
+end
+if rejected == 1 then redis.call('DEL', KEYS[1]) end
+return {0, math.max(1, math.ceil(nxt - now - window)), rejected}
 `;
 
 /**
- * One coalescing step. KEYS[1] lock, KEYS[2] result of the call being waited for; ARGV[1] my id,
+ * One coalescing step. KEYS[1] lock, KEYS[2] result of the call being waited for (same hash slot: one tag); ARGV[1] my id,
  * ARGV[2] lock TTL (ms), ARGV[3] the id waited for ('' on the first step).
  * Returns {2, payload} when that call's result is there, {1, my id} when I now hold the lock (the
  * first caller, or the one waiter that found an expired lock), else {0, the holder's id}.

@@ -1,11 +1,21 @@
 // The in-process SharedStore: the default without REDIS_URL, and every replica's fallback while
-// Redis is unreachable. Same semantics as the Redis store, for one process.
-import { createKeyHasher, type HitResult, type KeyHasher, type SharedStore } from './store.js';
+// Redis is unreachable. Same semantics as the Redis store, for one process (its values cannot be
+// written by anyone else, so they carry no tag; keys are still hashed: they may hold a token).
+import {
+  createKeyHasher,
+  gcra,
+  groupOf,
+  type HitResult,
+  type KeyHasher,
+  nameOf,
+  type SharedStore,
+  type StoreKey,
+} from './store.js';
 
 export interface MemoryStoreOptions {
-  /** Most entries (values and rate-limit windows each) kept; the oldest go first. @default 10000 */
+  /** Most entries (values and rate-limit states each) kept; the oldest go first. @default 10000 */
   maxEntries?: number;
-  /** Hashes keys before they are kept. @default a salted SHA-256 with a random per-process salt */
+  /** Hashes key groups before they are kept. @default a salted SHA-256 with a random per-process salt */
   hashKey?: KeyHasher;
   /** The clock. @default Date.now */
   now?: () => number;
@@ -14,7 +24,8 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements SharedStore {
   readonly backend = 'memory' as const;
   readonly #values = new Map<string, { value: string; expiresAt: number }>();
-  readonly #windows = new Map<string, { count: number; resetAt: number }>();
+  /** GCRA theoretical arrival times (ms) per limit key. */
+  readonly #limits = new Map<string, number>();
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #max: number;
   readonly #hash: KeyHasher;
@@ -26,8 +37,32 @@ export class MemoryStore implements SharedStore {
     this.#now = opts.now ?? Date.now;
   }
 
-  async get(key: string): Promise<string | undefined> {
-    const h = this.#hash(key);
+  /** The last group hashed: one request's steps (refusals, lock, entry) hash the same group in a row. */
+  #last = { group: '', hash: '' };
+
+  #hashGroup(group: string): string {
+    if (this.#last.group !== group || !this.#last.hash) this.#last = { group, hash: this.#hash(group) };
+    return this.#last.hash;
+  }
+
+  /** The group is hashed (it may be a credential); the name (region, project) stays in this process. */
+  #key(key: StoreKey): string {
+    return `${this.#hashGroup(groupOf(key))}\n${nameOf(key)}`;
+  }
+
+  async get(key: StoreKey): Promise<string | undefined> {
+    return this.#read(this.#key(key));
+  }
+
+  async getMany(keys: readonly StoreKey[]): Promise<(string | undefined)[]> {
+    if (keys.length === 0) return [];
+    // One hash for a group shared by every key (the usual case: one credential's keys).
+    const group = groupOf(keys[0] as StoreKey);
+    const h = keys.every((k) => groupOf(k) === group) ? this.#hashGroup(group) : undefined;
+    return keys.map((k) => this.#read(h === undefined ? this.#key(k) : `${h}\n${nameOf(k)}`));
+  }
+
+  #read(h: string): string | undefined {
     const entry = this.#values.get(h);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.#now()) {
@@ -37,30 +72,28 @@ export class MemoryStore implements SharedStore {
     return entry.value;
   }
 
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
-    const h = this.#hash(key);
+  async set(key: StoreKey, value: string, ttlMs: number): Promise<void> {
+    const h = this.#key(key);
     this.#values.delete(h); // re-insert so Map order stays oldest-first
     bound(this.#values, this.#max);
     this.#values.set(h, { value, expiresAt: this.#now() + ttlMs });
   }
 
-  async hit(key: string, limit: number, windowMs: number): Promise<HitResult> {
-    const h = this.#hash(key);
+  async hit(key: StoreKey, limit: number, windowMs: number, cost = 1): Promise<HitResult> {
+    const h = this.#key(key);
     const now = this.#now();
-    let w = this.#windows.get(h);
-    if (!w || w.resetAt <= now) {
-      this.#windows.delete(h);
-      bound(this.#windows, this.#max);
-      w = { count: 0, resetAt: now + windowMs };
-      this.#windows.set(h, w);
+    const step = gcra(this.#limits.get(h), now, limit, windowMs, cost);
+    if (step.allowed) {
+      this.#limits.delete(h);
+      bound(this.#limits, this.#max);
+      this.#limits.set(h, step.tat);
     }
-    w.count++;
-    return w.count <= limit ? { allowed: true, retryAfterMs: 0 } : { allowed: false, retryAfterMs: w.resetAt - now };
+    return { allowed: step.allowed, retryAfterMs: step.retryAfterMs };
   }
 
-  coalesce<T>(key: string, _lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+  coalesce<T>(key: StoreKey, _lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
     // In one process the joined promise is the lock: it cannot outlive its leader.
-    const h = this.#hash(key);
+    const h = this.#key(key);
     const joined = this.#inflight.get(h);
     if (joined) return joined as Promise<T>;
     const pending = (async () => fn())().finally(() => this.#inflight.delete(h));
@@ -70,7 +103,7 @@ export class MemoryStore implements SharedStore {
 
   async close(): Promise<void> {
     this.#values.clear();
-    this.#windows.clear();
+    this.#limits.clear();
   }
 }
 

@@ -1,9 +1,10 @@
 // The Redis SharedStore: state every replica sees. Commands fail fast (short timeout, no offline
 // queue) so a dead Redis costs milliseconds; FallbackStore turns those failures into in-process state.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { HIT, LOCK_EXTEND, LOCK_RELEASE, LOCK_STEP } from './lua.js';
-import { createKeyHasher, type HitResult, type KeyHasher, type SharedStore, sleep } from './store.js';
+import { GCRA_HIT, LOCK_EXTEND, LOCK_RELEASE, LOCK_STEP } from './lua.js';
+import { createSealer, type Sealer } from './seal.js';
+import { groupOf, type HitResult, type SharedStore, type StoreKey, sleep } from './store.js';
 
 export interface RedisStoreOptions {
   /** `redis://[:password@]host:port[/db]` (or `rediss://`). Never logged: it may hold a password. */
@@ -11,10 +12,14 @@ export interface RedisStoreOptions {
   /** Prefix of every key, so several deployments can share one Redis. @default 'dbss-obs:' */
   keyPrefix?: string;
   /**
-   * Secret salt for key hashes; every replica must use the same one. @default a random salt kept in
-   * Redis (`{keyPrefix}salt`), created by the first replica to connect
+   * GATEWAY_STORE_SECRET: keys are HMACs under it and values carry an HMAC tag under it; every replica
+   * must use the same one. It never reaches Redis.
    */
-  salt?: string;
+  secret: string;
+  /** The clock for value times and limits. @default Date.now for values, Redis's TIME for limits */
+  now?: () => number;
+  /** Told about every value read back that did not verify (tag, shape, time): it was a miss. */
+  onRejected?: () => void;
   /** Longest a command may take before it counts as a failure. @default 250 */
   commandTimeoutMs?: number;
   /** @default 1000 */
@@ -25,14 +30,14 @@ export interface RedisStoreOptions {
    * @default 10
    */
   pollMs?: number;
-  /** Told when the store becomes usable (connected, salt loaded) or stops being usable. */
+  /** Told when the store becomes usable (connected) or stops being usable. */
   onStatus?: (up: boolean) => void;
   /** Told about a Redis failure the store recovered from by itself (coalescing ran locally). */
   onError?: (err: unknown) => void;
 }
 
 interface ScriptedRedis extends Redis {
-  dbssHit(key: string, limit: number, windowMs: number): Promise<[number, number]>;
+  dbssHit(key: string, limit: number, windowMs: number, cost: number, now: string): Promise<[number, number, number]>;
   dbssLockStep(lock: string, result: string, id: string, ttlMs: number, waitFor: string): Promise<[number, string]>;
   dbssLockExtend(lock: string, id: string, ttlMs: number): Promise<number>;
   dbssLockRelease(lock: string, result: string, id: string, payload: string, ttlMs: number): Promise<number>;
@@ -50,8 +55,10 @@ export class CoalescedCallError extends Error {
 export class RedisStore implements SharedStore {
   readonly backend = 'redis' as const;
   readonly redis: ScriptedRedis;
-  readonly #prefix: string;
-  readonly #salt: string | undefined;
+  readonly #seal: Sealer;
+  readonly #now: () => number;
+  /** Limits on Redis's clock unless a clock was given (tests). */
+  readonly #limitClock: (() => number) | undefined;
   readonly #pollMs: number;
   readonly #opts: RedisStoreOptions;
   readonly #inflight = new Map<string, Promise<unknown>>();
@@ -59,15 +66,17 @@ export class RedisStore implements SharedStore {
   readonly #sub: Redis;
   /** This replica's waiter per lock key (callers here join one promise, so there is one at most). */
   readonly #wakers = new Map<string, () => void>();
-  #hash: KeyHasher | undefined;
-  #currentSalt: string | undefined;
+  /** The last value verified per key: a hot entry read again costs no second HMAC. */
+  readonly #verified = new Map<string, { stored: string; value: string; expiresAt: number }>();
   #up = false;
   #closed = false;
 
   constructor(opts: RedisStoreOptions) {
     this.#opts = opts;
-    this.#prefix = opts.keyPrefix ?? 'dbss-obs:';
-    this.#salt = opts.salt;
+    if (!opts.secret) throw new Error('The Redis store needs a secret (GATEWAY_STORE_SECRET).');
+    this.#seal = createSealer(opts.secret, opts.keyPrefix ?? 'dbss-obs:');
+    this.#now = opts.now ?? Date.now;
+    this.#limitClock = opts.now;
     this.#pollMs = opts.pollMs ?? 10;
     this.redis = new Redis(opts.url, {
       lazyConnect: true,
@@ -81,11 +90,11 @@ export class RedisStore implements SharedStore {
       // Keep trying to come back, at most once a second.
       retryStrategy: (times) => Math.min(50 * times, 1000),
     }) as ScriptedRedis;
-    this.redis.defineCommand('dbssHit', { numberOfKeys: 1, lua: HIT });
+    this.redis.defineCommand('dbssHit', { numberOfKeys: 1, lua: GCRA_HIT });
     this.redis.defineCommand('dbssLockStep', { numberOfKeys: 2, lua: LOCK_STEP });
     this.redis.defineCommand('dbssLockExtend', { numberOfKeys: 1, lua: LOCK_EXTEND });
     this.redis.defineCommand('dbssLockRelease', { numberOfKeys: 2, lua: LOCK_RELEASE });
-    this.redis.on('ready', () => void this.#onReady());
+    this.redis.on('ready', () => this.#setUp(true));
     this.redis.on('close', () => this.#setUp(false));
     // Without a listener ioredis prints every connection error; FallbackStore reports transitions.
     this.redis.on('error', () => {});
@@ -116,60 +125,64 @@ export class RedisStore implements SharedStore {
     return this.#up;
   }
 
-  async #onReady(): Promise<void> {
-    try {
-      if (!this.#salt) {
-        // On every (re)connect: a Redis restarted empty gets our salt back, and a replica that
-        // started meanwhile adopts the one already there, so all replicas hash alike.
-        const key = `${this.#prefix}salt`;
-        await this.redis.set(key, this.#currentSalt ?? randomBytes(32).toString('base64url'), 'NX');
-        const salt = await this.redis.get(key);
-        if (!salt) return;
-        if (salt !== this.#currentSalt) {
-          this.#currentSalt = salt;
-          this.#hash = createKeyHasher(salt);
-        }
-      } else if (!this.#hash) {
-        this.#hash = createKeyHasher(this.#salt);
-      }
-      this.#setUp(true);
-    } catch {
-      // The next 'ready' (after a reconnect) tries again.
-    }
-  }
-
   #setUp(up: boolean): void {
     if (this.#up === up) return;
     this.#up = up;
     this.#opts.onStatus?.(up);
   }
 
-  #key(kind: string, key: string): string {
-    if (!this.#hash) throw new Error('Redis store is not connected yet.');
-    return `${this.#prefix}${kind}:${this.#hash(key)}`;
-  }
-
-  async get(key: string): Promise<string | undefined> {
-    return (await this.redis.get(this.#key('v', key))) ?? undefined;
-  }
-
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.redis.set(this.#key('v', key), value, 'PX', Math.max(1, Math.ceil(ttlMs)));
-  }
-
-  async hit(key: string, limit: number, windowMs: number): Promise<HitResult> {
-    const [allowed, retryAfterMs] = await this.redis.dbssHit(this.#key('r', key), limit, Math.ceil(windowMs));
-    return { allowed: allowed === 1, retryAfterMs: Math.max(0, Math.ceil(Number(retryAfterMs))) };
-  }
-
-  coalesce<T>(key: string, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
-    let lock: string;
-    try {
-      lock = this.#key('l', key);
-    } catch (err) {
-      this.#opts.onError?.(err);
-      return fn();
+  #open(redisKey: string, stored: string | null): string | undefined {
+    if (stored === null) return undefined;
+    const memo = this.#verified.get(redisKey);
+    // The same bytes as last time verified then; the expiry (part of them) is still checked.
+    if (memo && memo.stored === stored && memo.expiresAt > this.#now()) return memo.value;
+    const opened = this.#seal.open(redisKey, stored, this.#now());
+    if (!opened.ok) {
+      if (opened.rejected) this.#opts.onRejected?.();
+      return undefined;
     }
+    if (this.#verified.size >= 1000) this.#verified.delete(this.#verified.keys().next().value as string);
+    this.#verified.set(redisKey, { stored, value: opened.value, expiresAt: opened.expiresAt });
+    return opened.value;
+  }
+
+  async get(key: StoreKey): Promise<string | undefined> {
+    const k = this.#seal.key('v', key);
+    return this.#open(k, await this.redis.get(k));
+  }
+
+  async getMany(keys: readonly StoreKey[]): Promise<(string | undefined)[]> {
+    if (keys.length === 0) return [];
+    const redisKeys = keys.map((k) => this.#seal.key('v', k));
+    // One MGET when the keys share a group (one slot: fine on a cluster too), else one GET each.
+    const group = groupOf(keys[0] as StoreKey);
+    const stored = keys.every((k) => groupOf(k) === group)
+      ? await this.redis.mget(...redisKeys)
+      : await Promise.all(redisKeys.map((k) => this.redis.get(k)));
+    return redisKeys.map((k, i) => this.#open(k, stored[i] ?? null));
+  }
+
+  async set(key: StoreKey, value: string, ttlMs: number): Promise<void> {
+    const k = this.#seal.key('v', key);
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    await this.redis.set(k, this.#seal.seal(k, value, this.#now(), ttl), 'PX', ttl);
+  }
+
+  async hit(key: StoreKey, limit: number, windowMs: number, cost = 1): Promise<HitResult> {
+    const now = this.#limitClock ? String(this.#limitClock()) : '';
+    const [allowed, retryAfterMs, rejected] = await this.redis.dbssHit(
+      this.#seal.key('r', key),
+      limit,
+      windowMs,
+      cost,
+      now,
+    );
+    if (rejected === 1) this.#opts.onRejected?.();
+    return { allowed: allowed === 1, retryAfterMs: allowed === 1 ? 0 : Math.max(1, Math.ceil(Number(retryAfterMs))) };
+  }
+
+  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+    const lock = this.#seal.key('l', key);
     // Callers on this replica join one promise first, so only one of them talks to Redis.
     const joined = this.#inflight.get(lock);
     if (joined) return joined as Promise<T>;
@@ -197,8 +210,11 @@ export class RedisStore implements SharedStore {
         }
         if (state === 1) return this.#lead(lock, resultKey(me), me, ttl, fn);
         if (state === 2) {
-          if (value.startsWith('E')) throw new CoalescedCallError();
-          return JSON.parse(value.slice(1)) as T;
+          const payload = this.#open(resultKey(waitFor), value);
+          // A result that does not verify was not written by a replica: make the call here instead.
+          if (payload === undefined) return fn();
+          if (payload.startsWith('E')) throw new CoalescedCallError();
+          return JSON.parse(payload.slice(1)) as T;
         }
         // Another caller holds the lock; if it changed hands, wait for the new holder's result.
         waitFor = value;
@@ -244,7 +260,9 @@ export class RedisStore implements SharedStore {
     } finally {
       clearInterval(renew);
       // Waiters poll for the result; the caller here does not wait for Redis to take it.
-      this.redis.dbssLockRelease(lock, resultKey, me, payload, Math.max(ttl, 1000)).catch(() => {});
+      const keepMs = Math.max(ttl, 1000);
+      const sealed = this.#seal.seal(resultKey, payload, this.#now(), keepMs);
+      this.redis.dbssLockRelease(lock, resultKey, me, sealed, keepMs).catch(() => {});
     }
   }
 

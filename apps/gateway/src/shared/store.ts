@@ -1,55 +1,90 @@
 // Shared state for a fleet of gateways: one small interface, an in-process implementation and a
-// Redis one (chosen at start by REDIS_URL), so cache, coalescing and limits are written once.
+// Redis one (chosen at start by REDIS_URL), so cache, coalescing, refusals and limits are written once.
 import * as crypto from 'node:crypto';
 
 /** What a rate-limit check decided. */
 export interface HitResult {
   allowed: boolean;
-  /** 0 when allowed; else how long until the window frees a slot (whole milliseconds). */
+  /** 0 when allowed; else how long until enough of the limit frees up (whole milliseconds, ≥ 1). */
   retryAfterMs: number;
 }
 
 /**
- * Shared state behind one interface. Keys are the caller's own words (they may even hold a
- * credential): every implementation stores only a salted hash of a key, never the key itself.
+ * A key: a plain string, or `[group, name]`. Every key of one group lands in one Redis hash slot
+ * (the group's HMAC is the key's hash tag), so one script or MGET may take several of them, on a
+ * Redis Cluster too. A plain string is its own group. Keys are the caller's own words (a group is
+ * often a credential): stores keep only keyed hashes of them, never the words.
+ */
+export type StoreKey = string | readonly [group: string, name: string];
+
+export const groupOf = (key: StoreKey): string => (typeof key === 'string' ? key : key[0]);
+export const nameOf = (key: StoreKey): string => (typeof key === 'string' ? '' : key[1]);
+
+/**
+ * Shared state behind one interface. Values read back are verified by the Redis store (HMAC tag bound
+ * to the key, shape, time): one that does not verify reads as absent and is reported (onRejected).
  */
 export interface SharedStore {
   /** Where state lives: this process, or Redis (shared by every replica). */
   readonly backend: 'memory' | 'redis';
-  /** The value stored under `key`, if any and not expired. */
-  get(key: string): Promise<string | undefined>;
+  /** The value stored under `key`, if any, not expired and verified. */
+  get(key: StoreKey): Promise<string | undefined>;
+  /** Several values at once (one round trip when the keys share a group), in the order of `keys`. */
+  getMany(keys: readonly StoreKey[]): Promise<(string | undefined)[]>;
   /** Stores `value` under `key` for `ttlMs` milliseconds. */
-  set(key: string, value: string, ttlMs: number): Promise<void>;
+  set(key: StoreKey, value: string, ttlMs: number): Promise<void>;
   /**
-   * Counts one hit on `key`: at most `limit` hits are allowed per window of `windowMs`, the window
-   * starting at the first hit (atomic across replicas with Redis).
+   * Spends `cost` (default 1) of a limit of `limit` per `windowMs` on `key`, GCRA (a sliding limit):
+   * at most `limit` pass at once, and over any span s at most limit + ⌊s·limit/windowMs⌋ (atomic across
+   * replicas with Redis). A refused hit spends nothing.
    */
-  hit(key: string, limit: number, windowMs: number): Promise<HitResult>;
+  hit(key: StoreKey, limit: number, windowMs: number, cost?: number): Promise<HitResult>;
   /**
    * Runs `fn` once for every concurrent caller with the same `key` (across replicas with Redis) and
    * gives them all its result. The result must survive `JSON.stringify`/`JSON.parse`: callers on
    * other replicas receive that copy, so return errors as values. When the caller running `fn`
    * dies, its lock expires after `lockTtlMs` and exactly one waiter runs `fn` instead.
    */
-  coalesce<T>(key: string, lockTtlMs: number, fn: () => Promise<T>): Promise<T>;
+  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>): Promise<T>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }
 
-/** Hashes a key with a secret salt: what stores keep instead of the key (which may hold a token). */
+/** Hashes a key with a secret: what the in-process store keeps instead of the key (which may hold a token). */
 export type KeyHasher = (key: string) => string;
 
 /**
- * SHA-256 of a secret salt and the key (base64url); without a salt, a random one for this process. A
- * key is an identifier the store never shows a caller, so a keyed hash suffices, and the one-shot
- * `crypto.hash` costs a third of an HMAC object per key (measured: 0.7 vs 1.9 µs; every gateway request
- * hashes one key).
+ * SHA-256 of a secret salt and the key (base64url); without a salt, a random one for this process. The
+ * in-process store's keys never leave the process, so a keyed hash suffices there, and the one-shot
+ * `crypto.hash` costs a third of an HMAC object per key (0.7 vs 1.9 µs). Redis keys are HMACs (seal.ts).
  */
 export function createKeyHasher(salt: string | Buffer = crypto.randomBytes(32)): KeyHasher {
   const prefix = `${typeof salt === 'string' ? salt : salt.toString('base64url')}\n`;
   // crypto.hash is Node 20.12+; the engines field allows 20.11.
   if (typeof crypto.hash === 'function') return (key) => crypto.hash('sha256', prefix + key, 'base64url');
   return (key) => crypto.createHash('sha256').update(prefix).update(key).digest('base64url');
+}
+
+/** A GCRA step: the theoretical arrival time after spending `cost` at `now`, or how long to wait. */
+export interface GcraStep {
+  allowed: boolean;
+  retryAfterMs: number;
+  /** The new theoretical arrival time (ms) when allowed. */
+  tat: number;
+}
+
+/**
+ * GCRA (generic cell rate algorithm): each unit moves the theoretical arrival time (TAT) on by
+ * windowMs/limit; a hit passes while the TAT stays within windowMs of now. So at most `limit` pass at
+ * once and the limit refills continuously: never 2×limit across a window boundary. The Lua script
+ * GCRA_HIT (lua.ts) is this function, line for line.
+ */
+export function gcra(tat: number | undefined, now: number, limit: number, windowMs: number, cost: number): GcraStep {
+  const start = tat === undefined || tat < now ? now : tat;
+  const next = start + (cost * windowMs) / limit;
+  // The 1 µs allowance absorbs float rounding (windowMs/limit × limit may exceed windowMs by 1 ulp).
+  if (next - now <= windowMs + 0.001) return { allowed: true, retryAfterMs: 0, tat: next };
+  return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(next - now - windowMs)), tat: start };
 }
 
 /** Waits `ms` milliseconds; used by waiters polling shared state. */

@@ -15,12 +15,17 @@ export interface FleetAnswer {
   };
 }
 
+/** The store secret every test fleet runs with (tests that forge values need to know it is not in Redis). */
+export const STORE_SECRET = 'fleet-test-store-secret-0123456789abcdefghij';
+
 export interface Fleet {
   emulator: Emulator;
   redis: RedisServer | undefined;
   replicas: GatewayProcess[];
   /** Asks replica `i` for the buckets of `projectId` with `token`. */
   query(i: number, token: string, projectId: string): Promise<FleetAnswer>;
+  /** POSTs a GraphQL body to replica `i` with these headers. */
+  post(i: number, body: object, headers?: Record<string, string>): Promise<FleetAnswer>;
   /** ListAuditObsBuckets calls the emulator received (for one project, or all). */
   upstreamCalls(projectId?: string): number;
   /** A sample's value from replica `i`'s /metrics (undefined when absent). */
@@ -63,7 +68,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       DBSS_MAX_RETRIES: '0',
       // The tests count exact upstream calls: a loaded CI machine must not pass for a Redis outage.
       GATEWAY_REDIS_TIMEOUT_MS: '1000',
-      ...(redis ? { REDIS_URL: redis.url } : {}),
+      ...(redis ? { REDIS_URL: redis.url, GATEWAY_STORE_SECRET: STORE_SECRET } : {}),
       ...opts.env,
     });
   } catch (err) {
@@ -71,15 +76,18 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     await emulator.close();
     throw err;
   }
-  return {
+  const fleet: Fleet = {
     emulator,
     redis,
     replicas,
-    async query(i, token, project) {
+    query(i, token, project) {
+      return fleet.post(i, { query: QUERY, variables: { projectId: project } }, { 'X-Auth-Token': token });
+    },
+    async post(i, body, headers = {}) {
       const res = await fetch(replicas[i]!.graphql, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Auth-Token': token },
-        body: JSON.stringify({ query: QUERY, variables: { projectId: project } }),
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
+        body: JSON.stringify(body),
       });
       return { status: res.status, body: (await res.json()) as FleetAnswer['body'] };
     },
@@ -102,6 +110,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       await emulator.close();
     },
   };
+  return fleet;
 }
 
 export async function waitUntil(cond: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {

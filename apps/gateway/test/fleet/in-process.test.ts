@@ -54,6 +54,7 @@ describe('GATEWAY_RATE_LIMIT in process', () => {
     expect(limited.body.data ?? null).toBeNull();
     const ext = limited.body.errors?.[0]?.extensions ?? {};
     expect(ext.code).toBe('RATE_LIMITED');
+    expect(ext.limit).toBe('caller');
     expect(Number.isInteger(ext.retryAfterMs)).toBe(true);
     expect(ext.retryAfterMs as number).toBeGreaterThan(0);
     expect(ext.retryAfterMs as number).toBeLessThanOrEqual(60_000);
@@ -63,12 +64,19 @@ describe('GATEWAY_RATE_LIMIT in process', () => {
 });
 
 describe('GATEWAY_UPSTREAM_RPS in process', () => {
-  it('over budget, a call waits for the next second; beyond the upstream timeout it is UPSTREAM_UNAVAILABLE', async () => {
+  it('over budget, a call waits for a slot; beyond the upstream timeout it is RATE_LIMITED, limit "upstream" (429)', async () => {
     for (let n = 1; n <= 4; n++) emu.setBuckets(projectId(200 + n), []);
     const { ask } = gatewayWith({ upstreamRps: 2, timeoutMs: 300 });
     const answers = await Promise.all([1, 2, 3, 4].map((n) => ask(projectId(200 + n))));
     const codes = answers.map((a) => a.body.errors?.[0]?.extensions?.code ?? 'OK').sort();
-    expect(codes).toEqual(['OK', 'OK', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
+    expect(codes).toEqual(['OK', 'OK', 'RATE_LIMITED', 'RATE_LIMITED']);
+    for (const a of answers.filter((x) => x.body.errors)) {
+      expect(a.status).toBe(429);
+      const ext = a.body.errors?.[0]?.extensions ?? {};
+      expect(ext.limit).toBe('upstream');
+      expect(Number.isInteger(ext.retryAfterMs)).toBe(true);
+      expect(ext.retryAfterMs as number).toBeGreaterThan(0);
+    }
     expect(arrivals()).toBe(2);
   });
 
@@ -85,7 +93,7 @@ describe('GATEWAY_UPSTREAM_RPS in process', () => {
     const answer = await ask(projectId(250));
     // Counting calls, the retry after the budget was spent would have gone out as a third attempt.
     expect(arrivals()).toBe(2);
-    expect(answer.body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'upstream' });
   });
 
   it('with time to wait, every call is made, never more than the budget per second', async () => {
@@ -93,10 +101,76 @@ describe('GATEWAY_UPSTREAM_RPS in process', () => {
     const { ask } = gatewayWith({ upstreamRps: 2, timeoutMs: 5000 });
     const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => ask(projectId(300 + n))));
     for (const a of answers) expect(a.body).toEqual({ data: { obsBuckets: [] } });
-    // 5 calls at 2 a second need three windows: the last starts at least 2 s after the first.
+    // 2 a second, sliding: 2 at once, then one every 500 ms: the fifth starts at least 1.5 s after the first.
     const times = emu.requests.map((r) => r.time);
     expect(times).toHaveLength(5);
-    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(1900);
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(1450);
+  });
+});
+
+describe('refusals in process (the default store)', () => {
+  it('after a DBSS 401 the credential is answered UNAUTHENTICATED at once (GATEWAY_REFUSAL_TTL_MS, default 10 s)', async () => {
+    emu.setBuckets(projectId(400), []);
+    const { ask } = gatewayWith({});
+    emu.fault({ status: 401 }, { times: 1 });
+    expect((await ask(projectId(400))).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const before = arrivals();
+    // Another project, same credential: no DBSS call.
+    const again = await ask(DEMO_PROJECT_ID);
+    expect(again.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(arrivals()).toBe(before);
+    // Another credential is not touched.
+    expect((await ask(DEMO_PROJECT_ID, 'MIIother-caller')).body.errors).toBeUndefined();
+  });
+
+  it('GATEWAY_REFUSAL_TTL_MS=0: DBSS is asked again, but a kept answer is still ended by the 401', async () => {
+    const { ask } = gatewayWith({ refusalTtlMs: 0, cacheTtlMs: 60_000 });
+    expect((await ask(DEMO_PROJECT_ID)).body.errors).toBeUndefined();
+    emu.fault({ status: 401 }, { times: 1 });
+    expect((await ask(projectId(401))).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const before = arrivals();
+    // The cached answer was ended: DBSS is asked (and answers) again.
+    expect((await ask(DEMO_PROJECT_ID)).body.errors).toBeUndefined();
+    expect(arrivals()).toBe(before + 1);
+  });
+
+  it('a kept copy never stands in after a 401, even when DBSS then fails', async () => {
+    const { ask } = gatewayWith({ cacheTtlMs: 1, staleMs: 60_000, refusalTtlMs: 1 });
+    expect((await ask(DEMO_PROJECT_ID)).body.errors).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 20));
+    emu.fault({ status: 401 }, { times: 1 });
+    expect((await ask(DEMO_PROJECT_ID)).body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await new Promise((r) => setTimeout(r, 20)); // the 1 ms standing refusal is over
+    emu.fault({ status: 503 }, { times: 1 });
+    const after = await ask(DEMO_PROJECT_ID);
+    expect(after.body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_ERROR');
+    expect(after.body.extensions).toBeUndefined();
+  });
+});
+
+describe('a request costs what it may call', () => {
+  it('N obsBuckets fields (aliased or through a fragment) count N toward the caller limit', async () => {
+    const { gateway } = gatewayWith({ rateLimitPerMinute: 6 });
+    const post = async (query: string) => {
+      const res = await gateway.yoga.fetch('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Auth-Token': DEMO_TOKEN },
+        body: JSON.stringify({ query }),
+      });
+      return (await res.json()) as Answer['body'];
+    };
+    const p = `projectId: "${DEMO_PROJECT_ID}"`;
+    // 4 fields: two aliases, one plain, one in a fragment.
+    const four = `{ a: obsBuckets(${p}) { bucketName } b: obsBuckets(${p}, region: "cn-east-3") { bucketName } obsBuckets(${p}) { location } ...F } fragment F on Query { f: obsBuckets(${p}, region: "cn-north-1") { bucketName } }`;
+    expect((await post(four)).errors?.[0]?.extensions?.code).not.toBe('RATE_LIMITED');
+    const before = arrivals();
+    // 4 spent of 6: a second 4-field request does not fit; a 2-field one does.
+    const refused = await post(four);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'caller' });
+    expect(arrivals()).toBe(before);
+    expect(
+      (await post(`{ a: obsBuckets(${p}) { bucketName } b: obsBuckets(${p}) { location } }`)).errors,
+    ).toBeUndefined();
   });
 });
 
@@ -137,6 +211,7 @@ describe('fleet configuration', () => {
     const cfg = gatewayConfigFromEnv({
       ...base,
       REDIS_URL: 'redis://:secret@127.0.0.1:6379/0',
+      GATEWAY_STORE_SECRET: 's'.repeat(32),
       GATEWAY_STALE_MS: '300000',
       GATEWAY_RATE_LIMIT: '600',
       GATEWAY_UPSTREAM_RPS: '20',
@@ -151,7 +226,12 @@ describe('fleet configuration', () => {
     ['GATEWAY_RATE_LIMIT', '-1'],
     ['GATEWAY_UPSTREAM_RPS', 'fast'],
     ['GATEWAY_STALE_MS', '1.5'],
-    ['GATEWAY_KEY_SALT', 'short'],
+    ['GATEWAY_KEY_SALT', 'a-salt-from-before-the-store-secret'],
+    ['GATEWAY_STORE_SECRET', 'x'.repeat(31)],
+    ['GATEWAY_CLIENT_RATE_LIMIT', '-5'],
+    ['GATEWAY_REFUSAL_TTL_MS', 'soon'],
+    ['GATEWAY_TRUSTED_PROXIES', '10.0.0.0/33'],
+    ['GATEWAY_TRUSTED_PROXIES', '127.0.0.1,not-an-ip'],
     ['GATEWAY_REDIS_TIMEOUT_MS', '0'],
   ])('a bad %s fails at start, naming the variable', (variable, value) => {
     expect(() => gatewayConfigFromEnv({ ...base, [variable]: value })).toThrow(
@@ -161,7 +241,7 @@ describe('fleet configuration', () => {
 
   it('never echoes a Redis URL (it may hold a password)', () => {
     try {
-      gatewayConfigFromEnv({ ...base, REDIS_URL: 'htp://:hunter2-secret@redis' });
+      gatewayConfigFromEnv({ ...base, REDIS_URL: 'htp://:hunter2-secret@redis', GATEWAY_STORE_SECRET: 's'.repeat(32) });
       expect.unreachable();
     } catch (err) {
       expect(String((err as Error).message)).not.toContain('hunter2');

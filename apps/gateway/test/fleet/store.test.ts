@@ -6,10 +6,12 @@ import { type RedisServer, startRedis } from '../../../../scripts/cluster.mjs';
 import { FallbackStore } from '../../src/shared/fallback-store.js';
 import { MemoryStore } from '../../src/shared/memory-store.js';
 import { RedisStore } from '../../src/shared/redis-store.js';
+import { createSealer } from '../../src/shared/seal.js';
 import type { SharedStore } from '../../src/shared/store.js';
 import { sleep, waitUntil } from './harness.js';
 
 const TOKEN = 'MIIsecret-token-that-must-never-reach-redis-0001';
+const SECRET = 'store-secret-for-these-tests-0123456789abcdef';
 
 let redis: RedisServer;
 let prefixes = 0;
@@ -24,8 +26,11 @@ afterAll(async () => {
   await redis?.kill();
 });
 
-async function redisStore(prefix: string): Promise<RedisStore> {
-  const s = new RedisStore({ url: redis.url, keyPrefix: prefix });
+async function redisStore(
+  prefix: string,
+  extra: Partial<ConstructorParameters<typeof RedisStore>[0]> = {},
+): Promise<RedisStore> {
+  const s = new RedisStore({ url: redis.url, keyPrefix: prefix, secret: SECRET, ...extra });
   opened.push(s);
   expect(await s.connect()).toBe(true);
   return s;
@@ -59,6 +64,21 @@ describe.each(implementations)('SharedStore contract (%s)', (_name, pair) => {
     expect(await b.get('k')).toBe('v1');
     await sleep(250);
     expect(await b.get('k')).toBeUndefined();
+  });
+
+  it('getMany reads one group’s keys (and others) in order; groups keep their keys apart', async () => {
+    const [a, b] = await pair();
+    await a.set(['caller-1', 'x'], 'x1', 60_000);
+    await a.set(['caller-2', 'x'], 'x2', 60_000);
+    await a.set('plain', 'p', 60_000);
+    expect(
+      await b.getMany([
+        ['caller-1', 'x'],
+        ['caller-1', 'y'],
+      ]),
+    ).toEqual(['x1', undefined]);
+    expect(await b.getMany([['caller-2', 'x'], 'plain', ['caller-1', 'x']])).toEqual(['x2', 'p', 'x1']);
+    expect(await b.getMany([])).toEqual([]);
   });
 
   it('hit allows exactly `limit` hits per window, even when they race', async () => {
@@ -131,31 +151,166 @@ describe.each(implementations)('SharedStore contract (%s)', (_name, pair) => {
   });
 });
 
+/** A clock the test moves. */
+function clock(start = 1_700_000_000_000) {
+  let t = start;
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
+const timed: [string, (now: () => number) => Promise<SharedStore>][] = [
+  [
+    'memory',
+    async (now) => {
+      const s = new MemoryStore({ now });
+      opened.push(s);
+      return s;
+    },
+  ],
+  ['redis', (now) => redisStore(`gcra${++prefixes}:`, { now })],
+];
+
+describe.each(timed)('sliding limit (GCRA) on controllable time (%s)', (_name, make) => {
+  it('at most N at once, and over any span s ≤ 60 s at most N + ⌊s·N/60⌋: never 2N across a boundary', async () => {
+    const c = clock();
+    const s = await make(c.now);
+    const N = 10;
+    const passed: number[] = [];
+    // One attempt every 250 ms for 3 minutes, plus a burst of 3N at the start and at each old
+    // "window boundary" (59.9 s, 60 s): a fixed window passes 2N within 200 ms there.
+    const t0 = c.now();
+    for (let ms = 0; ms <= 180_000; ms += 50) {
+      const burst = ms === 0 || ms === 59_900 || ms === 60_000 || ms === 120_000 ? 3 * N : ms % 250 === 0 ? 1 : 0;
+      for (let i = 0; i < burst; i++) if ((await s.hit('caller', N, 60_000)).allowed) passed.push(c.now() - t0);
+      c.advance(50);
+    }
+    expect(passed.filter((t) => t === 0)).toHaveLength(N);
+    for (let i = 0; i < passed.length; i++) {
+      for (let j = i; j < passed.length; j++) {
+        const span = (passed[j] as number) - (passed[i] as number);
+        if (span > 60_000) break;
+        expect(j - i + 1, `${j - i + 1} passed within ${span} ms`).toBeLessThanOrEqual(
+          N + Math.floor((span * N) / 60_000),
+        );
+      }
+    }
+    // It refills continuously (one unit every 6 s) and demand never let up: exactly N + 180 s·N/60 s passed.
+    expect(passed).toHaveLength(N + 30);
+  });
+
+  it('a request costs what it may call: cost N spends N units, and a refused hit spends nothing', async () => {
+    const c = clock();
+    const s = await make(c.now);
+    expect((await s.hit('k', 10, 60_000, 5)).allowed).toBe(true);
+    expect((await s.hit('k', 10, 60_000, 5)).allowed).toBe(true);
+    const refused = await s.hit('k', 10, 60_000, 5);
+    expect(refused.allowed).toBe(false);
+    // 5 units at 6 s each free up in 30 s.
+    expect(refused.retryAfterMs).toBe(30_000);
+    c.advance(6_000);
+    expect((await s.hit('k', 10, 60_000, 1)).allowed).toBe(true);
+    expect((await s.hit('k', 10, 60_000, 1)).allowed).toBe(false);
+    c.advance(29_999);
+    expect((await s.hit('k', 10, 60_000, 5)).allowed).toBe(false);
+    c.advance(1);
+    expect(await s.hit('k', 10, 60_000, 5)).toEqual({ allowed: true, retryAfterMs: 0 });
+  });
+});
+
 describe('Redis store', () => {
-  it('keeps no key or value that holds the credential it was keyed by', async () => {
+  it('keeps no key or value that holds the credential, the project, the secret or a salt', async () => {
     const s = await redisStore('leak:');
-    await s.set(`token:${TOKEN}|cn-north-4|p1`, '{"buckets":[]}', 60_000);
-    await s.hit(`rate:${TOKEN}`, 10, 60_000);
-    await s.coalesce(`call:${TOKEN}`, 2000, async () => 'ok');
+    const project = 'f'.repeat(32);
+    await s.set([`t:${TOKEN}`, `buckets|cn-north-4|${project}`], '{"buckets":[]}', 60_000);
+    await s.hit([`t:${TOKEN}`, 'rate'], 10, 60_000);
+    await s.coalesce([`t:${TOKEN}`, `buckets|cn-north-4|${project}`], 2000, async () => 'ok');
     const raw = new Redis(redis.url);
     try {
       const keys = await raw.keys('leak:*');
-      expect(keys.length).toBeGreaterThanOrEqual(4); // salt, value, counter, coalesced result
+      expect(keys.length).toBeGreaterThanOrEqual(3); // value, limit, coalesced result: no salt any more
       for (const k of keys) {
-        expect(k).not.toContain(TOKEN);
-        expect(k).not.toContain('MIIsecret');
+        for (const secret of [TOKEN, 'MIIsecret', project, SECRET, 'salt']) expect(k).not.toContain(secret);
         const type = await raw.type(k);
-        if (type === 'string') expect(await raw.get(k)).not.toContain(TOKEN);
+        if (type === 'string') {
+          const v = (await raw.get(k)) ?? '';
+          for (const secret of [TOKEN, project, SECRET]) expect(v).not.toContain(secret);
+        }
       }
     } finally {
       raw.disconnect();
     }
   });
 
-  it('replicas agree on one salt, so they find each other’s entries', async () => {
-    const [a, b] = [await redisStore('salt:'), await redisStore('salt:')];
+  it('every key of one group shares one hash tag (one cluster slot), so scripts and MGET take them together', async () => {
+    const s = await redisStore('slot:');
+    const group = `t:${TOKEN}`;
+    await s.set([group, 'refused'], 'x', 60_000);
+    await s.set([group, 'buckets|cn-north-4|p'], 'y', 60_000);
+    await s.hit([group, 'rate'], 10, 60_000);
+    await s.coalesce([group, 'buckets|cn-north-4|p'], 2000, async () => 'ok');
+    expect(
+      await s.getMany([
+        [group, 'refused'],
+        [group, 'buckets|cn-north-4|p'],
+        [group, 'absent'],
+      ]),
+    ).toEqual(['x', 'y', undefined]);
+    const raw = new Redis(redis.url);
+    try {
+      const keys = await raw.keys('slot:*');
+      expect(keys.length).toBeGreaterThanOrEqual(4);
+      const tags = new Set(keys.map((k) => /\{([^}]+)\}/.exec(k)?.[1]));
+      expect(tags.size).toBe(1);
+      expect([...tags][0]).toMatch(/^[\w-]{22}$/);
+    } finally {
+      raw.disconnect();
+    }
+  });
+
+  it('replicas with the same secret find each other’s entries; another secret finds nothing', async () => {
+    const [a, b] = [await redisStore('secret:'), await redisStore('secret:')];
     await a.set('k', 'shared', 10_000);
     expect(await b.get('k')).toBe('shared');
+    const other = await redisStore('secret:', { secret: 'a-different-secret-of-enough-length-000000' });
+    expect(await other.get('k')).toBeUndefined();
+  });
+
+  it('a forged, moved, malformed or future-dated value is a miss and is counted', async () => {
+    let rejected = 0;
+    const s = await redisStore('forge:', { onRejected: () => rejected++ });
+    const seal = createSealer(SECRET, 'forge:');
+    const raw = new Redis(redis.url);
+    try {
+      await s.set('good', 'genuine', 60_000);
+      await s.set('other', 'other value', 60_000);
+      const good = seal.key('v', 'good');
+      const sealed = (await raw.get(good)) as string;
+      expect(await s.get('good')).toBe('genuine');
+      // Made up by someone who can write to Redis but does not hold the secret.
+      const now = Date.now();
+      await raw.set(good, `${now + 3_600_000}.${now + 7_200_000}.${'A'.repeat(43)}.{"forged":true}`);
+      expect(await s.get('good')).toBeUndefined();
+      // A genuine value moved under another key: the tag is bound to the key.
+      await raw.set(seal.key('v', 'other'), sealed);
+      expect(await s.get('other')).toBeUndefined();
+      // Not even the shape.
+      await raw.set(good, 'garbage');
+      expect(await s.get('good')).toBeUndefined();
+      // Tagged with the right secret but dated an hour ahead: a clock (or a forger) we do not trust.
+      const k = seal.key('v', 'future');
+      await raw.set(k, seal.seal(k, 'from the future', now + 3_600_000, 60_000));
+      expect(await s.get('future')).toBeUndefined();
+      // A limit state that no hit can write (a time far ahead): ignored, counted, and the hit passes.
+      await raw.set(seal.key('r', 'limit'), String(now + 10 * 3_600_000));
+      expect((await s.hit('limit', 5, 60_000)).allowed).toBe(true);
+      expect(rejected).toBe(5);
+    } finally {
+      raw.disconnect();
+    }
   });
 
   it('when the caller holding the lock dies, exactly one waiter takes the call over after the lock expires', async () => {
@@ -193,7 +348,7 @@ describe('Redis store', () => {
   it('waiters are woken by the holder when it finishes, not by polling', async () => {
     // Polling every 5 minutes: only the holder's PUBLISH can end the wait within the test's time.
     const slowPoll = async () => {
-      const s = new RedisStore({ url: redis.url, keyPrefix: 'wake:', pollMs: 60_000 });
+      const s = new RedisStore({ url: redis.url, keyPrefix: 'wake:', pollMs: 60_000, secret: SECRET });
       opened.push(s);
       expect(await s.connect()).toBe(true);
       return s;
@@ -243,7 +398,7 @@ describe('Fallback store (Redis down is not an outage)', () => {
   it('serves from this process when Redis is unreachable at start, and logs it once', async () => {
     const { freePort } = await import('../../../../scripts/cluster.mjs');
     const log = logger();
-    const s = new FallbackStore({ url: `redis://127.0.0.1:${await freePort()}`, logger: log });
+    const s = new FallbackStore({ url: `redis://127.0.0.1:${await freePort()}`, logger: log, secret: SECRET });
     opened.push(s);
     expect(await s.connect()).toBe(false);
     expect(s.redisUp).toBe(false);
@@ -259,8 +414,8 @@ describe('Fallback store (Redis down is not an outage)', () => {
     const own = await startRedis();
     const log = logger();
     const [a, b] = [
-      new FallbackStore({ url: own.url, logger: log }),
-      new FallbackStore({ url: own.url, coolDownMs: 200 }),
+      new FallbackStore({ url: own.url, logger: log, secret: SECRET }),
+      new FallbackStore({ url: own.url, coolDownMs: 200, secret: SECRET }),
     ];
     opened.push(a, b);
     try {
@@ -296,8 +451,8 @@ describe('Fallback store (Redis down is not an outage)', () => {
       expect((await a.hit('after-restart', 1, 60_000)).allowed).toBe(true);
       expect((await b.hit('after-restart', 1, 60_000)).allowed).toBe(false);
       expect(a.redisUp && b.redisUp).toBe(true);
-      // Redis came back empty: a replica started now still hashes keys like the older ones.
-      const c = new FallbackStore({ url: own.url });
+      // Redis came back empty: a replica started now still hashes keys like the older ones (same secret).
+      const c = new FallbackStore({ url: own.url, secret: SECRET });
       opened.push(c);
       expect(await c.connect()).toBe(true);
       expect(await c.get('k2')).toBe('shared again');

@@ -9,6 +9,7 @@ import {
   DbssConnectionError,
   type DbssError,
   DbssTimeoutError,
+  DbssTlsError,
   isDbssError,
 } from '../errors.js';
 import { createRedactor, redactGeneric } from './redact.js';
@@ -381,6 +382,10 @@ export function createTransport(options: TransportOptions): Transport {
         ctx.options.retry = false;
       } else if (state.timedOut) {
         err = new DbssTimeoutError(opts.timeoutMs, { requestId: state.requestId });
+      } else if (tlsCode(cause)) {
+        // The next attempt would meet the same certificate: not retried.
+        err = new DbssTlsError(state.req.url.origin, tlsCode(cause) as string, { cause });
+        ctx.options.retry = false;
       } else {
         err = new DbssConnectionError(`Could not reach ${state.req.url.origin}: ${describeCause(cause)}`, {
           cause,
@@ -457,6 +462,19 @@ export function createTransport(options: TransportOptions): Transport {
       await dispatcher?.close();
     },
   };
+}
+
+/** Node's certificate verification codes (OpenSSL's, and the host name check). */
+const TLS_CODES =
+  /^(UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|ERR_SSL_)/;
+
+/** The certificate error code somewhere in `err`'s cause chain, if the failure was one. */
+function tlsCode(err: unknown): string | undefined {
+  let e = err as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && TLS_CODES.test(e.code)) return e.code;
+  }
+  return undefined;
 }
 
 function describeCause(err: unknown): string {

@@ -1,6 +1,7 @@
 // DBSS ListAuditObsBuckets and the IAM calls around it, stated once. The same assertions run against
 // the emulator (default, part of `pnpm test`) and against real Huawei Cloud (`pnpm test:cloud`, i.e.
 // DBSS_CONTRACT_TARGET=cloud with real credentials): status, body shape, error codes, request id.
+import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SigningKey, signedFetch } from '../support/sign.js';
 import { type ContractTarget, chooseTarget, type OpenableTarget, openTarget } from './target.js';
@@ -145,6 +146,85 @@ describe.skipIf(choice.kind === 'skip' || choice.kind === 'invalid')(`DBSS contr
       requestIdOf(res);
       const body = (await res.json()) as Projects;
       expect(body.projects).toContainEqual(expect.objectContaining({ id: t.projectId, name: t.region }));
+    });
+
+    it('every IAM answer, a refusal included, carries its own X-IAM-Trace-Id', async () => {
+      const ok = await signedFetch(`${t.iamEndpoint}/v3/projects?name=${t.region}`, t.key);
+      const refused = await fetch(`${t.iamEndpoint}/v3/auth/projects`, {
+        headers: { 'X-Auth-Token': 'MIIcontract-suite-token-that-no-one-issued' },
+      });
+      expect(ok.status).toBe(200);
+      expect(refused.status).toBe(401);
+      const ids = [ok, refused].map((r) => r.headers.get('x-iam-trace-id'));
+      for (const id of ids) expect(id, 'X-IAM-Trace-Id header').toMatch(/^\S{8,}$/);
+      expect(ids[0]).not.toBe(ids[1]);
+    });
+  });
+
+  describe('ECS metadata (v2 session token, then securitykey)', () => {
+    const TOKEN_PATH = '/meta-data/latest/api/token';
+    const KEY_PATH = '/openstack/latest/securitykey';
+    const token = async (ttl = '21600') =>
+      fetch(`${t.metadata?.endpoint}${TOKEN_PATH}`, {
+        method: 'PUT',
+        headers: { 'X-Metadata-Token-Ttl-Seconds': ttl },
+      });
+
+    it('PUT api/token with X-Metadata-Token-Ttl-Seconds answers a token as text', async (ctx) => {
+      if (!t.metadata) ctx.skip();
+      const res = await token();
+      expect(res.status).toBe(200);
+      expect((await res.text()).trim()).toMatch(/^\S{16,}$/);
+    });
+
+    it('securitykey with the token: a temporary AK/SK + security token valid at most 24 h', async (ctx) => {
+      if (!t.metadata) ctx.skip();
+      const session = (await (await token()).text()).trim();
+      const res = await fetch(`${t.metadata?.endpoint}${KEY_PATH}`, { headers: { 'X-Metadata-Token': session } });
+      expect(res.status).toBe(200);
+      const { credential } = (await res.json()) as { credential: Record<string, string> };
+      for (const k of ['access', 'secret', 'securitytoken', 'expires_at']) expect(typeof credential[k]).toBe('string');
+      const left = Date.parse(credential.expires_at as string) - Date.now();
+      expect(left).toBeGreaterThan(0);
+      expect(left).toBeLessThanOrEqual((t.metadata?.maxCredentialTtlMs ?? 0) + 60_000);
+    });
+
+    it('securitykey with a token the service never issued is 401', async (ctx) => {
+      if (!t.metadata) ctx.skip();
+      const res = await fetch(`${t.metadata?.endpoint}${KEY_PATH}`, {
+        headers: { 'X-Metadata-Token': 'contract-suite-made-up-metadata-token' },
+      });
+      expect(res.status).toBe(401);
+    });
+
+    it('securitykey without a token is 401 where tokens are required', async (ctx) => {
+      if (!t.metadata?.tokenRequired) ctx.skip();
+      const res = await fetch(`${t.metadata?.endpoint}${KEY_PATH}`);
+      expect(res.status).toBe(401);
+    });
+  });
+
+  describe('TLS', () => {
+    it('the HTTPS endpoint presents a certificate for its host that chains to the trusted CA', async (ctx) => {
+      const url = new URL(t.tls?.url ?? 'http://unset.invalid');
+      if (url.protocol !== 'https:') return ctx.skip();
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      const authorized = await new Promise<boolean>((resolve, reject) => {
+        const socket = connect(
+          {
+            host,
+            port: Number(url.port || 443),
+            servername: /^[\d.]+$|:/.test(host) ? undefined : host,
+            ca: t.tls?.ca,
+          },
+          () => {
+            resolve(socket.authorized);
+            socket.end();
+          },
+        );
+        socket.once('error', reject);
+      });
+      expect(authorized).toBe(true);
     });
   });
 });

@@ -27,6 +27,13 @@ export interface ContractTarget {
   token?: string;
   /** A project the credentials may not read, when the target names one. */
   forbiddenProjectId?: string;
+  /**
+   * The ECS metadata service, when the target has one (the cloud only from inside an ECS:
+   * DBSS_CONTRACT_METADATA_ENDPOINT), and whether it requires metadata v2 session tokens.
+   */
+  metadata?: { endpoint: string; tokenRequired: boolean; maxCredentialTtlMs: number };
+  /** An HTTPS endpoint whose certificate the suite checks, and the CA to trust it with (undefined: the system's). */
+  tls?: { url: string; ca: string | undefined };
   close(): Promise<void>;
 }
 
@@ -37,7 +44,9 @@ const REQUIRED = [
   'HUAWEICLOUD_SDK_PROJECT_ID',
 ] as const;
 const OPTIONAL =
-  'optional: HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_AUTH_TOKEN, DBSS_ENDPOINT, HUAWEICLOUD_SDK_IAM_ENDPOINT, DBSS_CONTRACT_FORBIDDEN_PROJECT_ID';
+  'optional: HUAWEICLOUD_SDK_SECURITY_TOKEN, HUAWEICLOUD_AUTH_TOKEN, DBSS_ENDPOINT, HUAWEICLOUD_SDK_IAM_ENDPOINT, DBSS_CONTRACT_FORBIDDEN_PROJECT_ID, DBSS_CONTRACT_METADATA_ENDPOINT (+ DBSS_CONTRACT_METADATA_TOKEN_REQUIRED=1) on an ECS';
+/** The longest temporary credential Huawei issues (IAM: 15 min to 24 h). */
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type TargetChoice =
   | { kind: 'emulator' }
@@ -68,7 +77,9 @@ export type OpenableTarget = Exclude<TargetChoice, { kind: 'skip' | 'invalid' }>
 
 export async function openTarget(choice: OpenableTarget): Promise<ContractTarget> {
   if (choice.kind === 'emulator') {
-    const emu = await startEmulator();
+    // Metadata v2 required: the hardened ECS setting, where both token rules can be checked.
+    const emu = await startEmulator({ metadataToken: 'required' });
+    const secure = await startEmulator({ tls: true });
     const t = emu.issueTemporaryCredential();
     return {
       kind: 'emulator',
@@ -80,7 +91,12 @@ export async function openTarget(choice: OpenableTarget): Promise<ContractTarget
       temporaryKey: { ak: t.access, sk: t.secret, securityToken: t.securitytoken },
       token: DEMO_TOKEN,
       forbiddenProjectId: FORBIDDEN_PROJECT_ID,
-      close: () => emu.close(),
+      metadata: { endpoint: emu.url, tokenRequired: true, maxCredentialTtlMs: DAY_MS },
+      tls: { url: secure.url, ca: secure.tls?.ca },
+      close: async () => {
+        await emu.close();
+        await secure.close();
+      },
     };
   }
   const env = choice.env;
@@ -90,9 +106,10 @@ export async function openTarget(choice: OpenableTarget): Promise<ContractTarget
     sk: env.HUAWEICLOUD_SDK_SK as string,
     securityToken: env.HUAWEICLOUD_SDK_SECURITY_TOKEN || undefined,
   };
+  const endpoint = (env.DBSS_ENDPOINT || `https://dbss.${region}.myhuaweicloud.com`).replace(/\/+$/, '');
   return {
     kind: 'cloud',
-    endpoint: (env.DBSS_ENDPOINT || `https://dbss.${region}.myhuaweicloud.com`).replace(/\/+$/, ''),
+    endpoint,
     iamEndpoint: (env.HUAWEICLOUD_SDK_IAM_ENDPOINT || `https://iam.${region}.myhuaweicloud.com`).replace(/\/+$/, ''),
     region,
     projectId: env.HUAWEICLOUD_SDK_PROJECT_ID as string,
@@ -100,6 +117,14 @@ export async function openTarget(choice: OpenableTarget): Promise<ContractTarget
     temporaryKey: key.securityToken ? key : undefined,
     token: env.HUAWEICLOUD_AUTH_TOKEN || undefined,
     forbiddenProjectId: env.DBSS_CONTRACT_FORBIDDEN_PROJECT_ID || undefined,
+    metadata: env.DBSS_CONTRACT_METADATA_ENDPOINT
+      ? {
+          endpoint: env.DBSS_CONTRACT_METADATA_ENDPOINT.replace(/\/+$/, ''),
+          tokenRequired: env.DBSS_CONTRACT_METADATA_TOKEN_REQUIRED === '1',
+          maxCredentialTtlMs: DAY_MS,
+        }
+      : undefined,
+    tls: { url: endpoint, ca: undefined },
     close: async () => {},
   };
 }

@@ -22,14 +22,16 @@ interface CachedToken {
   expiresAt: number;
   /** `token.project.id` of the login's answer. */
   projectId?: string | undefined;
+  /** `X-IAM-Trace-Id` of the login's answer. */
+  iamTraceId?: string | undefined;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
 
 export type PasswordStrategy = AuthStrategy & {
   logins: number;
-  /** Logs in scoped to the project named `region` and returns its id (the token is kept for that project). */
-  discoverProjectId(region: string): Promise<string>;
+  /** Logs in scoped to the project named `region`; its id (the token is kept for that project) and IAM's trace id. */
+  discoverProjectId(region: string): Promise<{ projectId: string; iamTraceId: string | undefined }>;
 };
 
 export function passwordAuth(
@@ -53,10 +55,10 @@ export function passwordAuth(
     },
     async discoverProjectId(region: string) {
       const t = await token(`name:${region}`, { name: region });
-      if (!t.projectId) throw new DbssProjectNotFoundError(region);
+      if (!t.projectId) throw new DbssProjectNotFoundError(region, { iamTraceId: t.iamTraceId });
       // The same token serves calls that name the project by id.
       if (!cache.has(`id:${t.projectId}`)) cache.set(`id:${t.projectId}`, t);
-      return t.projectId;
+      return { projectId: t.projectId, iamTraceId: t.iamTraceId };
     },
     invalidate(projectId: string) {
       const key = opts.projectName ? `name:${opts.projectName}` : `id:${projectId}`;
@@ -93,11 +95,13 @@ export function passwordAuth(
     // Shared by every caller waiting for it, so no one caller's signal may cancel it.
     const res = await send({ method: 'POST', url, headers: { 'Content-Type': 'application/json;charset=utf8' }, body });
     const token = res.headers.get('x-subject-token');
+    const iamTraceId = res.headers.get('x-iam-trace-id') ?? undefined;
     if (!token) {
       throw new DbssResponseError('IAM answered without an X-Subject-Token header', {
         status: res.status,
         requestId: res.headers.get('x-request-id') ?? undefined,
         rawBody: '',
+        iamTraceId,
       });
     }
     // Keep the password and the most recent tokens for redaction; older tokens have expired.
@@ -113,7 +117,7 @@ export function passwordAuth(
     } catch {
       // The token header is what matters; a body we cannot read leaves the documented 24 h.
     }
-    return { token, expiresAt, projectId };
+    return { token, expiresAt, projectId, iamTraceId };
   }
 
   return strategy;
