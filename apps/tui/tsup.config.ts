@@ -29,7 +29,7 @@ export default defineConfig([
     esbuildPlugins: [
       // Core uses only createFetch: not ofetch's default instance, whose globalThis.fetch/Headers load Node's undici.
       redirect('ofetch', 'ofetch/create'),
-      // Core uses only undici's dispatchers: not its WHATWG half nor its mocks.
+      // Core uses only undici's dispatchers (Agent, Pool, EnvHttpProxyAgent): not its WHATWG half nor its mocks.
       redirect('undici', 'undici/dispatchers.js'),
     ],
     // Ink loads react-devtools-core only when DEV=true; it is not a dependency, so a stub stands in.

@@ -1,4 +1,6 @@
 // Gateway configuration from the environment, validated at start-up; errors name the variable.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   configFromEnv,
   DBSS_REGIONS,
@@ -6,12 +8,16 @@ import {
   type DbssRegion,
   ENV_LABELS,
   type Env,
+  isDbssRegion,
+  isValidProjectId,
   parseHttpUrl,
   regionEndpointFromEnv,
   resolveEndpoint,
 } from '@dbss-obs/core';
 import { parseTrustedProxies } from './client-address.js';
+import { DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS } from './server.js';
 import { MIN_STORE_SECRET_LENGTH } from './shared/seal.js';
+import type { ApiKey } from './use-credentials.js';
 import type { GatewayOptions } from './yoga.js';
 
 export interface GatewayConfig {
@@ -36,6 +42,12 @@ export interface GatewayConfig {
   storeSecret?: string;
   /** GATEWAY_REDIS_TIMEOUT_MS: a Redis command slower than this counts as Redis being down. */
   redisTimeoutMs: number;
+  /** GATEWAY_REQUEST_TIMEOUT_MS: a request whose headers and body have not all arrived by then gets 408. */
+  requestTimeoutMs: number;
+  /** GATEWAY_MAX_CONNECTIONS: open connections the API port accepts at once. */
+  maxConnections: number;
+  /** METRICS_PORT (+ METRICS_HOST): /metrics on its own listener instead of the API port. */
+  metrics?: { port: number; host: string };
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -83,21 +95,13 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
     fail('GATEWAY_AUTH_MODE', `must be "token" or "aksk" (got "${String(mode).slice(0, 20)}").`);
   let aksk: GatewayOptions['aksk'];
   let apiKeys: string[] | undefined;
+  let scopedApiKeys: ApiKey[] | undefined;
   if (mode === 'aksk') {
     const c = configFromEnv(env);
     if (c.auth?.type !== 'aksk')
       fail('HUAWEICLOUD_SDK_AK', 'and HUAWEICLOUD_SDK_SK are required when GATEWAY_AUTH_MODE=aksk.');
     aksk = { ak: c.auth.ak, sk: c.auth.sk, securityToken: c.auth.securityToken };
-    apiKeys = (env.GATEWAY_API_KEYS ?? '')
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean);
-    if (apiKeys.length === 0)
-      fail(
-        'GATEWAY_API_KEYS',
-        'must list at least one key (comma-separated) when GATEWAY_AUTH_MODE=aksk: callers must authenticate to the gateway.',
-      );
-    if (apiKeys.some((k) => k.length < 16)) fail('GATEWAY_API_KEYS', 'keys must be at least 16 characters.');
+    ({ apiKeys, scopedApiKeys } = apiKeysFromEnv(env));
   }
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LEVELS.includes(logLevel))
@@ -114,7 +118,6 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
         ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
         : 'OTEL_EXPORTER_OTLP_ENDPOINT',
     );
-  const origins = env.CORS_ORIGINS?.trim();
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl && !/^rediss?:\/\/[^\s/]+/i.test(redisUrl))
     fail('REDIS_URL', 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0.');
@@ -159,8 +162,10 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
       upstreamRps: int(env, 'GATEWAY_UPSTREAM_RPS', 0, 0, 1_000_000),
       aksk,
       apiKeys,
+      scopedApiKeys,
       graphiql,
-      corsOrigins: !origins || origins === '*' ? '*' : origins.split(',').map((o) => o.trim()),
+      corsOrigins: corsOriginsFromEnv(env),
+      introspection: bool(env, 'GATEWAY_INTROSPECTION') ?? !production,
     },
     port: int(env, 'PORT', 4000, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
@@ -175,5 +180,144 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
     redisUrl,
     storeSecret,
     redisTimeoutMs: int(env, 'GATEWAY_REDIS_TIMEOUT_MS', 250, 10, 60_000),
+    ...listenerFromEnv(env),
   };
+}
+
+// --- The edges: API keys, CORS, the listeners' limits and the metrics listener ---
+
+/** A key a guesser cannot enumerate: long, and not a run of few characters. */
+const MIN_KEY_LENGTH = 32;
+const MIN_KEY_DISTINCT = 12;
+const KEY_HINT = 'make one with: openssl rand -base64 32';
+
+/**
+ * AK/SK mode's caller keys: GATEWAY_API_KEYS (comma-separated, unscoped) and GATEWAY_API_KEYS_FILE
+ * (named keys by SHA-256, each with its projects and regions). At least one key in all; a weak key is
+ * refused. No message ever holds a key or a line of the file: only positions and field names.
+ */
+function apiKeysFromEnv(env: Env): { apiKeys?: string[]; scopedApiKeys?: ApiKey[] } {
+  const apiKeys = (env.GATEWAY_API_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  for (const [i, key] of apiKeys.entries()) {
+    if (key.length < MIN_KEY_LENGTH || new Set(key).size < MIN_KEY_DISTINCT)
+      fail(
+        'GATEWAY_API_KEYS',
+        `key #${i + 1} is too weak: a key needs at least ${MIN_KEY_LENGTH} characters, at least ${MIN_KEY_DISTINCT} of them different (${KEY_HINT}).`,
+      );
+  }
+  const path = env.GATEWAY_API_KEYS_FILE?.trim();
+  const scopedApiKeys = path ? apiKeysFile(path) : undefined;
+  // A key has one scope: the same key unscoped in GATEWAY_API_KEYS would silently widen it.
+  for (const [i, key] of apiKeys.entries()) {
+    const hash = createHash('sha256').update(key).digest('hex');
+    const twin = scopedApiKeys?.findIndex((k) => k.sha256 === hash) ?? -1;
+    if (twin !== -1)
+      fail(
+        'GATEWAY_API_KEYS',
+        `key #${i + 1} is also keys[${twin}] of GATEWAY_API_KEYS_FILE: give each key one scope.`,
+      );
+  }
+  if (apiKeys.length === 0 && !scopedApiKeys)
+    fail(
+      'GATEWAY_API_KEYS',
+      '(comma-separated keys) or GATEWAY_API_KEYS_FILE must give at least one key when GATEWAY_AUTH_MODE=aksk: callers must authenticate to the gateway.',
+    );
+  return { apiKeys: apiKeys.length ? apiKeys : undefined, scopedApiKeys };
+}
+
+const KEYS_FILE_SHAPE =
+  'expected {"keys":[{"name":"ci","sha256":"<hex SHA-256 of the key>","projects":["<project id>"],"regions":["cn-north-4"]}]} (projects and regions optional: absent = all)';
+const KEY_FIELDS = new Set(['name', 'sha256', 'projects', 'regions']);
+
+/** GATEWAY_API_KEYS_FILE, read and checked field by field. */
+function apiKeysFile(path: string): ApiKey[] {
+  const bad = (what: string): never => fail('GATEWAY_API_KEYS_FILE', `(${path}) ${what}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return bad(`cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}): set it to a readable JSON file.`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the text: not repeated (a key pasted in by mistake must not reach a log).
+    return bad(`is not valid JSON: ${KEYS_FILE_SHAPE}.`);
+  }
+  const keys = (doc as { keys?: unknown } | null)?.keys;
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc) || !Array.isArray(keys) || keys.length === 0)
+    return bad(`must hold a non-empty "keys" array: ${KEYS_FILE_SHAPE}.`);
+  const names = new Set<string>();
+  const hashes = new Set<string>();
+  return keys.map((entry: unknown, i): ApiKey => {
+    const at = `keys[${i}]`;
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry))
+      return bad(`${at} must be an object: ${KEYS_FILE_SHAPE}.`);
+    const e = entry as Record<string, unknown>;
+    const unknown = Object.keys(e).find((k) => !KEY_FIELDS.has(k));
+    if (unknown !== undefined)
+      bad(`${at} has an unknown field "${unknown.slice(0, 20)}": only name, sha256, projects and regions are read.`);
+    if (typeof e.name !== 'string' || !/^[\w.@-]{1,64}$/.test(e.name))
+      bad(`${at}.name must be 1 to 64 letters, digits, "_", "-", "." or "@" (the access log names the key by it).`);
+    const name = e.name as string;
+    if (names.has(name)) bad(`${at}.name "${name}" is used twice.`);
+    names.add(name);
+    if (typeof e.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(e.sha256))
+      bad(`${at}.sha256 must be the 64 hex digits of the key's SHA-256 (printf %s "$KEY" | sha256sum).`);
+    const sha256 = (e.sha256 as string).toLowerCase();
+    if (hashes.has(sha256)) bad(`${at}.sha256 is the same key as an earlier entry.`);
+    hashes.add(sha256);
+    const list = (field: 'projects' | 'regions', valid: (v: unknown) => boolean, what: string) => {
+      const value = e[field];
+      if (value === undefined) return undefined;
+      if (!Array.isArray(value) || value.length === 0)
+        bad(`${at}.${field} must be a non-empty array (leave it out to allow every one).`);
+      const wrong = (value as unknown[]).findIndex((v) => !valid(v));
+      if (wrong !== -1) bad(`${at}.${field}[${wrong}] is not ${what}.`);
+      return value as string[];
+    };
+    const projects = list('projects', isValidProjectId, 'a project id (32 to 64 letters and digits)');
+    const regions = list('regions', isDbssRegion, `a DBSS region (one of ${DBSS_REGIONS.join(', ')})`);
+    return { name, sha256, ...(projects ? { projects } : {}), ...(regions ? { regions } : {}) };
+  });
+}
+
+/** CORS_ORIGINS: unset = no CORS; `*` = any origin (never with credentials); else comma-separated origins. */
+function corsOriginsFromEnv(env: Env): GatewayOptions['corsOrigins'] {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw) return undefined;
+  if (raw === '*') return '*';
+  return raw.split(',').map((o, i) => {
+    const origin = o.trim();
+    // An origin is scheme://host[:port], nothing after it: what browsers send in the Origin header.
+    if (
+      !/^https?:\/\/[^/\s?#]+$/i.test(origin) ||
+      !URL.canParse(origin) ||
+      new URL(origin).origin !== origin.toLowerCase()
+    )
+      fail(
+        'CORS_ORIGINS',
+        `entry #${i + 1} is not an origin: list scheme://host[:port] values, comma-separated (e.g. https://console.example.com), or * for any origin.`,
+      );
+    return origin;
+  });
+}
+
+/** The API listener's limits, and the metrics listener. */
+function listenerFromEnv(env: Env): Pick<GatewayConfig, 'requestTimeoutMs' | 'maxConnections' | 'metrics'> {
+  const requestTimeoutMs = int(env, 'GATEWAY_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 100, 3_600_000);
+  const maxConnections = int(env, 'GATEWAY_MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000);
+  const host = env.METRICS_HOST?.trim() || '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]+$/.test(host))
+    fail('METRICS_HOST', 'must be a host name or IP address to listen on, e.g. 127.0.0.1 (the default) or 0.0.0.0.');
+  if (env.METRICS_HOST?.trim() && !env.METRICS_PORT?.trim())
+    fail('METRICS_HOST', 'is only used with METRICS_PORT: set METRICS_PORT too (or unset METRICS_HOST).');
+  const port = env.METRICS_PORT?.trim() ? int(env, 'METRICS_PORT', 0, 0, 65535) : undefined;
+  if (port && port === int(env, 'PORT', 4000, 0, 65535))
+    fail('METRICS_PORT', 'must differ from PORT: metrics get a listener of their own.');
+  return { requestTimeoutMs, maxConnections, ...(port !== undefined ? { metrics: { port, host } } : {}) };
 }

@@ -17,6 +17,8 @@ export interface RequestTrace {
   via?: 'fast' | 'yoga';
   upstreamStatus?: number;
   upstreamRequestId?: string;
+  /** The name of the gateway API key the caller presented (AK/SK mode); never the key. */
+  apiKey?: string;
 }
 
 /** What the HTTP server hands Yoga with every request (absent when Yoga is called in process). */
@@ -30,6 +32,16 @@ export interface ServerContext {
 export interface CallerCredential {
   token?: string;
   callerId?: string;
+  /** The API key's name (AK/SK mode), for logs. */
+  keyName?: string;
+  /** What the API key may read; absent: everything the gateway's AK/SK can. */
+  scope?: KeyScope;
+}
+
+/** An API key's allow-lists; an absent list allows all. */
+export interface KeyScope {
+  projects?: ReadonlySet<string>;
+  regions?: ReadonlySet<string>;
 }
 
 /**
@@ -92,19 +104,18 @@ export function newTrace(requestId?: string | null): RequestTrace {
   return { requestId: id, start: performance.now() };
 }
 
+/** One layer around the DBSS call (cache, budget, tracing): takes the call it wraps, gives the wrapped one. */
+export type ListBucketsWrapper = (inner: ListBuckets) => ListBuckets;
+
+/** What a plugin that wraps the DBSS call exposes; yoga.ts composes these in call order. */
+export interface WrapsListBuckets {
+  wrapListBuckets: ListBucketsWrapper;
+}
+
 /**
- * Wraps `inner` with `wrap` once per inner function: plugins extend the context on every request,
- * but the wrapper is made once, not per request.
+ * `compose(a, b, c)(call)` is `a(b(c(call)))`: the wrappers in the order a call passes them, outermost
+ * first. Built once at start; an absent wrapper (a policy turned off) is skipped.
  */
-export function wrapOnce(
-  cache: WeakMap<ListBuckets, ListBuckets>,
-  inner: ListBuckets,
-  wrap: (inner: ListBuckets) => ListBuckets,
-): ListBuckets {
-  let wrapped = cache.get(inner);
-  if (!wrapped) {
-    wrapped = wrap(inner);
-    cache.set(inner, wrapped);
-  }
-  return wrapped;
+export function compose(...wrappers: (ListBucketsWrapper | undefined)[]): ListBucketsWrapper {
+  return (call) => wrappers.reduceRight<ListBuckets>((inner, wrap) => (wrap ? wrap(inner) : inner), call);
 }

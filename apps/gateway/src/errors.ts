@@ -1,17 +1,5 @@
 // The ONE place where failures become GraphQL errors with a documented extensions.code.
-import {
-  DbssAuthenticationError,
-  DbssBadRequestError,
-  DbssConfigError,
-  DbssConnectionError,
-  DbssPermissionError,
-  DbssProjectNotFoundError,
-  DbssResponseError,
-  DbssTimeoutError,
-  DbssValidationError,
-  isDbssApiError,
-  isDbssError,
-} from '@dbss-obs/core';
+import { classifyError, type DbssFailure } from '@dbss-obs/core';
 import { GraphQLError } from 'graphql';
 import { createGraphQLError } from 'graphql-yoga';
 import type { GatewayFailure } from './context.js';
@@ -67,62 +55,70 @@ export function rateLimitedError(limit: LimitName, retryAfterMs: number, message
   });
 }
 
+type Answer = { code: GatewayErrorCode; message: string };
+const failed = (what: string): Answer => ({ code: 'UPSTREAM_ERROR', message: `DBSS failed (${what}).` });
+
 /**
- * THE mapping from core's errors to the documented codes, by class (and so by the error's fields,
- * never its message). Returns undefined for anything that is not a known DBSS failure: the
- * gateway then lets Yoga mask it as "Unexpected error.".
+ * How each of core's failure codes is answered: the gateway code and its message (`what` names DBSS's own
+ * error); undefined leaves the failure to Yoga's masking.
+ */
+const ANSWERS: Partial<Record<DbssFailure['code'], (f: DbssFailure, what: string) => Answer | undefined>> = {
+  VALIDATION_ERROR: (f) => ({ code: 'BAD_USER_INPUT', message: f.message }),
+  // Core's message says what is missing; the fix for a gateway caller is the query's argument.
+  PROJECT_NOT_FOUND: (f) => ({ code: 'BAD_USER_INPUT', message: `${f.message}: pass projectId.` }),
+  // Discovery refused to send credentials to a guessed IAM host (DBSS_ENDPOINT without HUAWEICLOUD_SDK_IAM_ENDPOINT).
+  CONFIG_ERROR: (f) =>
+    f.variable === 'HUAWEICLOUD_SDK_IAM_ENDPOINT'
+      ? {
+          code: 'BAD_USER_INPUT',
+          message:
+            'Pass projectId: this gateway cannot discover it (DBSS is not the official host and HUAWEICLOUD_SDK_IAM_ENDPOINT is not set).',
+        }
+      : undefined,
+  TIMEOUT: () => ({ code: 'UPSTREAM_TIMEOUT', message: 'DBSS did not answer in time.' }),
+  CONNECTION_ERROR: () => ({ code: 'UPSTREAM_UNAVAILABLE', message: 'DBSS could not be reached.' }),
+  TLS_ERROR: () => ({
+    code: 'UPSTREAM_UNAVAILABLE',
+    message: 'DBSS could not be reached: the gateway does not trust its TLS certificate (see NODE_EXTRA_CA_CERTS).',
+  }),
+  INVALID_RESPONSE: () => ({
+    code: 'UPSTREAM_ERROR',
+    message: 'DBSS answered with a body that is not the documented shape.',
+  }),
+  AUTHENTICATION_FAILED: (_, what) => ({ code: 'UNAUTHENTICATED', message: `DBSS refused the credentials (${what}).` }),
+  PERMISSION_DENIED: (_, what) => ({ code: 'FORBIDDEN', message: `DBSS denied access to the project (${what}).` }),
+  BAD_REQUEST: (_, what) => ({ code: 'UPSTREAM_BAD_REQUEST', message: `DBSS rejected the request (${what}).` }),
+  NOT_FOUND: (_, what) => failed(what),
+  RATE_LIMITED: (_, what) => failed(what),
+  SERVER_ERROR: (_, what) => failed(what),
+  API_ERROR: (_, what) => failed(what),
+};
+
+/**
+ * THE mapping from core's classification (classifyError: fields, never classes or messages) to the
+ * documented codes. Returns undefined for anything that is not a known DBSS failure: the gateway then
+ * lets Yoga mask it as "Unexpected error.".
  */
 export function toFailure(err: unknown): GatewayFailure | undefined {
   if (err instanceof UpstreamBudgetSpent)
     return { code: 'RATE_LIMITED', message: err.message, limit: 'upstream', retryAfterMs: err.retryAfterMs };
-  if (!isDbssError(err)) return undefined;
-  if (err instanceof DbssValidationError) return { code: 'BAD_USER_INPUT', message: err.message };
-  if (err instanceof DbssProjectNotFoundError) {
-    return {
-      code: 'BAD_USER_INPUT',
-      message: `No project for region ${err.region} is visible to your credentials: pass projectId.`,
+  const f = classifyError(err);
+  const u = f.upstream;
+  const what = u?.errorCode ? `${u.errorCode}: ${u.errorMsg ?? ''}`.trim() : `status ${u?.status}`;
+  const answer = ANSWERS[f.code]?.(f, what);
+  if (!answer) return undefined;
+  const failure: GatewayFailure = answer;
+  // A malformed 2xx has a status, but DBSS's error fields do not apply to it.
+  if (u) {
+    const bodyFields = f.code !== 'INVALID_RESPONSE';
+    failure.upstream = {
+      status: u.status,
+      errorCode: bodyFields ? (u.errorCode ?? null) : null,
+      errorMsg: bodyFields ? (u.errorMsg ?? null) : null,
+      requestId: u.requestId ?? null,
     };
   }
-  if (err instanceof DbssTimeoutError) return { code: 'UPSTREAM_TIMEOUT', message: 'DBSS did not answer in time.' };
-  if (err instanceof DbssConnectionError) {
-    const why =
-      err.code === 'TLS_ERROR' ? ': the gateway does not trust its TLS certificate (see NODE_EXTRA_CA_CERTS)' : '';
-    return { code: 'UPSTREAM_UNAVAILABLE', message: `DBSS could not be reached${why}.` };
-  }
-  // Discovery refused to send credentials to a guessed IAM host (DBSS_ENDPOINT without HUAWEICLOUD_SDK_IAM_ENDPOINT).
-  if (err instanceof DbssConfigError && err.variable === 'HUAWEICLOUD_SDK_IAM_ENDPOINT') {
-    return {
-      code: 'BAD_USER_INPUT',
-      message:
-        'Pass projectId: this gateway cannot discover it (DBSS is not the official host and HUAWEICLOUD_SDK_IAM_ENDPOINT is not set).',
-    };
-  }
-  if (err instanceof DbssResponseError) {
-    return {
-      code: 'UPSTREAM_ERROR',
-      message: 'DBSS answered with a body that is not the documented shape.',
-      upstream: { status: err.status, errorCode: null, errorMsg: null, requestId: err.requestId ?? null },
-    };
-  }
-  if (isDbssApiError(err)) {
-    const upstream: UpstreamInfo = {
-      status: err.status,
-      errorCode: err.errorCode ?? null,
-      errorMsg: err.errorMsg ?? null,
-      requestId: err.requestId ?? null,
-    };
-    const what = upstream.errorCode
-      ? `${upstream.errorCode}: ${upstream.errorMsg ?? ''}`.trim()
-      : `status ${err.status}`;
-    if (err instanceof DbssAuthenticationError)
-      return { code: 'UNAUTHENTICATED', message: `DBSS refused the credentials (${what}).`, upstream };
-    if (err instanceof DbssPermissionError)
-      return { code: 'FORBIDDEN', message: `DBSS denied access to the project (${what}).`, upstream };
-    if (err instanceof DbssBadRequestError)
-      return { code: 'UPSTREAM_BAD_REQUEST', message: `DBSS rejected the request (${what}).`, upstream };
-    return { code: 'UPSTREAM_ERROR', message: `DBSS failed (${what}).`, upstream };
-  }
-  return undefined;
+  return failure;
 }
 
 /** A GraphQL error for a failure (see toFailure); anything unknown is returned unchanged for Yoga to mask. */

@@ -3,12 +3,51 @@
 // parameters go to `yoga.getResultForParams`, which runs Yoga's onParams hooks, the Envelop chain
 // (parse and validate caches, context, execute, every plugin's hooks, Yoga's error masking) and
 // onExecutionResult; Yoga's own result processor turns the result into the answer. Anything this
-// door does not take goes to Yoga's door, which answers exactly as Yoga does.
+// door does not take goes to Yoga's door, which answers exactly as Yoga does. The door is used only when
+// no plugin needs Yoga's HTTP handling: decided once, at start (bufferedDoorBlocker below).
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { maskError, processRegularResult } from 'graphql-yoga';
 import type { ServerContext } from './context.js';
 import { type Gateway, MASKED_ERRORS } from './yoga.js';
+
+/**
+ * Yoga hooks that run only in Yoga's own HTTP handling (and Yoga's instrumentation, which wraps it): the
+ * buffered door skips them, so a plugin that registers one sends every request through Yoga's door.
+ */
+export const HTTP_LEVEL_HOOKS = ['onRequest', 'onRequestParse', 'onResultProcess', 'onResponse', 'instrumentation'];
+
+/**
+ * Marks a plugin whose HTTP-level hooks change nothing for a request the buffered door takes, with the
+ * reason; the both-doors tests (test/pipeline.test.ts) hold it to that. Only the gateway's own plugins.
+ */
+export const SAME_THROUGH_BUFFERED_DOOR = Symbol('dbss-obs.same-through-buffered-door');
+
+/** The plugin that keeps the buffered door shut, and its HTTP-level hooks. */
+export interface DoorBlocker {
+  plugin: string;
+  hooks: string[];
+}
+
+/**
+ * The first plugin that needs Yoga's door, among the plugins Yoga resolved between the `first` and `last`
+ * markers: the gateway's own and any passed in `plugins`, with every plugin they added (`addPlugin`).
+ * Undefined when none does: the buffered door may run.
+ */
+export function bufferedDoorBlocker(resolved: readonly object[], first: object, last: object): DoorBlocker | undefined {
+  const from = resolved.indexOf(first);
+  const to = resolved.indexOf(last);
+  if (from === -1 || to === -1) return { plugin: 'unknown (plugin list not found)', hooks: [] };
+  for (let i = from + 1; i < to; i++) {
+    const plugin = resolved[i] as Record<string | symbol, unknown>;
+    if (plugin[SAME_THROUGH_BUFFERED_DOOR]) continue;
+    const hooks = HTTP_LEVEL_HOOKS.filter((h) => plugin[h] !== undefined);
+    if (hooks.length === 0) continue;
+    const name = typeof plugin.name === 'string' ? plugin.name : `plugins[${i - from - 1}]`;
+    return { plugin: name, hooks };
+  }
+  return undefined;
+}
 
 /** Larger bodies stream through Yoga's door (which enforces its own size limit). */
 export const FAST_DOOR_MAX_BODY = 64 * 1024;

@@ -6,6 +6,7 @@ export type {
   CallerCredential,
   GatewayContext,
   GatewayFailure,
+  KeyScope,
   ListBuckets,
   RequestTrace,
   ServerContext,
@@ -18,6 +19,8 @@ export type { GatewayServer, ServerOptions } from './server.js';
 export { originForm, startGatewayServer } from './server.js';
 export type { TracerProviderOptions } from './tracing.js';
 export { createTracerProvider, otlpSpanProcessor } from './tracing.js';
+export type { ApiKey } from './use-credentials.js';
+export type { Executor } from './use-executor.js';
 export { TRACER_NAME } from './use-tracing.js';
 export { bucketsKeys, useUpstreamCache } from './use-upstream-cache.js';
 export type { Gateway, GatewayOptions } from './yoga.js';

@@ -80,11 +80,18 @@ async function main(): Promise<number> {
       logger,
       shutdownTimeoutMs: cfg.shutdownTimeoutMs,
       drainDelayMs: cfg.drainDelayMs,
+      requestTimeoutMs: cfg.requestTimeoutMs,
+      maxConnections: cfg.maxConnections,
+      metrics: cfg.metrics,
     });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
+    const e = err as NodeJS.ErrnoException & { listener?: string };
+    const [variable, where] =
+      e.listener === 'metrics'
+        ? ['METRICS_PORT', `${cfg.metrics?.host}:${cfg.metrics?.port}`]
+        : ['PORT', `${cfg.host}:${cfg.port}`];
     process.stderr.write(
-      `dbss-obs-gateway: cannot listen on ${cfg.host}:${cfg.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use; set PORT to another port' : e.message}\n`,
+      `dbss-obs-gateway: cannot listen on ${where}: ${e.code === 'EADDRINUSE' ? `the port is in use; set ${variable} to another port` : e.message}\n`,
     );
     await emulator?.close();
     return 2;
@@ -103,7 +110,7 @@ async function main(): Promise<number> {
         `Project:   ${demo.DEMO_PROJECT_ID}`,
         `Query:     { obsBuckets(projectId: "${demo.DEMO_PROJECT_ID}") { bucketName location } }`,
         `curl:      curl -s ${gql} -H 'Content-Type: application/json' -H 'X-Auth-Token: ${demo.DEMO_TOKEN}' -d '${body}'`,
-        `Stop with Ctrl-C. Health: ${server.url}/health  Ready: ${server.url}/ready  Metrics: ${server.url}/metrics`,
+        `Stop with Ctrl-C. Health: ${server.url}/health  Ready: ${server.url}/ready  Metrics: ${server.metricsUrl ?? server.url}/metrics`,
         '',
       ].join('\n'),
     );
@@ -114,8 +121,9 @@ async function main(): Promise<number> {
       (region && cfg.gateway.regionEndpoints?.[region]) ??
       `https://dbss.${region}.myhuaweicloud.com`;
     process.stderr.write(`dbss-obs-gateway listening on ${gql} (DBSS: ${target}, auth mode: ${gateway.mode})\n`);
+    if (server.metricsUrl) process.stderr.write(`dbss-obs-gateway metrics on ${server.metricsUrl}/metrics\n`);
   }
-  logger.info({ url: gql, demo: !!emulator, mode: gateway.mode }, 'listening');
+  logger.info({ url: gql, metricsUrl: server.metricsUrl, demo: !!emulator, mode: gateway.mode }, 'listening');
 
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {

@@ -1,10 +1,13 @@
-import { DBSS_REGIONS, isDbssRegion, isValidProjectId } from '@dbss-obs/core';
+import { DBSS_REGIONS, type DbssRegion, isDbssRegion, isValidProjectId } from '@dbss-obs/core';
 import type { GatewayContext } from './context.js';
 import { failureError, gatewayError } from './errors.js';
+import { scopeRefusal } from './use-credentials.js';
 
 export interface ResolverOptions {
   /** Message for a caller without credentials. */
   unauthenticatedMessage: string;
+  /** The region of a query that names none (an API key's scope is judged in it). */
+  defaultRegion?: DbssRegion;
 }
 
 export function createResolvers(opts: ResolverOptions) {
@@ -27,6 +30,9 @@ export function createResolvers(opts: ResolverOptions) {
             `region "${region.slice(0, 40)}" is not a DBSS region. Valid regions: ${DBSS_REGIONS.join(', ')}.`,
           );
         }
+        // A scoped API key outside its scope (AK/SK mode): refused here, before any upstream call.
+        const refusal = scopeRefusal(ctx.credential, region ?? opts.defaultRegion, projectId);
+        if (refusal) throw gatewayError('FORBIDDEN', refusal);
         const outcome = await ctx.listBuckets({ credential: ctx.credential, region, projectId }, ctx);
         ctx.trace.upstreamStatus = outcome.meta.status;
         ctx.trace.upstreamRequestId = outcome.meta.requestId;

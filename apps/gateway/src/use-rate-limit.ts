@@ -10,7 +10,7 @@ import type { BlockList } from 'node:net';
 import { type DocumentNode, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { clientAddress } from './client-address.js';
-import { credentialGroup, type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
+import { credentialGroup, type GatewayContext, type ListBuckets, type WrapsListBuckets } from './context.js';
 import { rateLimitedError, UpstreamBudgetSpent } from './errors.js';
 import type { SharedStore } from './shared/store.js';
 
@@ -125,9 +125,8 @@ export interface UpstreamBudgetOptions {
 
 const BUDGET_KEY = 'upstream-budget';
 
-export function useUpstreamBudget(opts: UpstreamBudgetOptions): Plugin<GatewayContext> {
+export function useUpstreamBudget(opts: UpstreamBudgetOptions): Plugin<GatewayContext> & WrapsListBuckets {
   const { store, perSecond, maxWaitMs } = opts;
-  const wrappers = new WeakMap<ListBuckets, ListBuckets>();
   // Waits for a slot before every attempt (core's beforeAttempt), so retries spend the budget too:
   // they come exactly when DBSS is throttling or failing.
   const waitForSlot = async (): Promise<void> => {
@@ -145,11 +144,6 @@ export function useUpstreamBudget(opts: UpstreamBudgetOptions): Plugin<GatewayCo
     (inner: ListBuckets): ListBuckets =>
     (call, ctx) =>
       inner(Object.assign({}, call, { beforeAttempt: waitForSlot }), ctx);
-  // Off: no hook at all (every hook is a step on every request's path).
-  if (perSecond <= 0) return {};
-  return {
-    onContextBuilding({ context, extendContext }) {
-      extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, budgeted) });
-    },
-  };
+  // Off: the call is not wrapped at all.
+  return { wrapListBuckets: perSecond > 0 ? budgeted : (inner) => inner };
 }

@@ -1,9 +1,9 @@
 // Per-request facts for the access log and metrics: which operation ran (root fields checked against
-// the schema, so a bounded metric label) and its result code; and the hook pair that tells plugins
-// when the HTTP exchange of a GraphQL request has ended, whichever door it came in by.
+// the schema, so a bounded metric label) and its result code. GraphQL-level hooks only: the server
+// writes the access line and request metrics when the exchange ends (server.ts, requestEnded).
 import { type DocumentNode, type ExecutionResult, Kind, type OperationDefinitionNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { newTrace, type RequestTrace, type ServerContext } from './context.js';
+import { newTrace, type ServerContext } from './context.js';
 
 const KNOWN_CODES = new Set([
   'BAD_USER_INPUT',
@@ -94,45 +94,6 @@ export function useRequestTrace(rootFields: ReadonlySet<string>): Plugin<ServerC
       const first = Array.isArray(result) ? result[0] : result;
       if (first && typeof first === 'object' && !(Symbol.asyncIterator in first))
         trace.result = resultCode(first as ExecutionResult);
-    },
-  };
-}
-
-type EndListener = (trace: RequestTrace, status: number) => void;
-/**
- * Per request, on its trace: what to call when its HTTP exchange ends, behind one 'close' listener. (A
- * property, not a WeakMap entry per request, which costs the young-generation GC.)
- */
-const END_LISTENERS = Symbol('dbss-obs.end-listeners');
-
-/**
- * Hooks that call `done(trace, status)` once the HTTP exchange of a GraphQL request has ended.
- * Yoga's door fires `onRequest` (so requests refused before GraphQL parameters exist count too);
- * both doors fire `onParams`. In-process calls (no HTTP response) are not reported. However many
- * plugins use this, a request gets one listener on its response.
- */
-export function onRequestEnd(done: EndListener): Pick<Plugin<ServerContext>, 'onRequest' | 'onParams'> {
-  const attach = (ctx: Partial<ServerContext> | undefined) => {
-    const trace = ctx?.trace as (RequestTrace & { [END_LISTENERS]?: EndListener[] }) | undefined;
-    const res = ctx?.res;
-    if (!trace || !res) return;
-    let listeners = trace[END_LISTENERS];
-    if (!listeners) {
-      const list: EndListener[] = [];
-      listeners = list;
-      trace[END_LISTENERS] = list;
-      res.once('close', () => {
-        for (const listener of list) listener(trace, res.statusCode);
-      });
-    }
-    if (!listeners.includes(done)) listeners.push(done);
-  };
-  return {
-    onRequest({ serverContext }) {
-      attach(serverContext as Partial<ServerContext>);
-    },
-    onParams({ context }) {
-      attach(context as Partial<ServerContext>);
     },
   };
 }

@@ -16,7 +16,7 @@ import {
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace-base';
 import type { Plugin } from 'graphql-yoga';
-import { type GatewayContext, type ListBuckets, wrapOnce } from './context.js';
+import type { GatewayContext, ListBuckets, WrapsListBuckets } from './context.js';
 
 export const TRACER_NAME = '@dbss-obs/gateway';
 
@@ -36,12 +36,11 @@ export interface TracingOptions {
   propagateOnly?: boolean;
 }
 
-export function useTracing(opts: TracingOptions): Plugin<GatewayContext> {
+export function useTracing(opts: TracingOptions): Plugin<GatewayContext> & WrapsListBuckets {
   if (opts.propagateOnly) return usePropagation();
   // An instance, not the global propagator: nothing here changes process-wide OpenTelemetry state.
   const propagator = new W3CTraceContextPropagator();
   const tracer = opts.provider.getTracer(TRACER_NAME);
-  const wrappers = new WeakMap<ListBuckets, ListBuckets>();
 
   const traced =
     (inner: ListBuckets): ListBuckets =>
@@ -61,7 +60,7 @@ export function useTracing(opts: TracingOptions): Plugin<GatewayContext> {
       );
       const headers: Record<string, string> = call.headers ? { ...call.headers } : {};
       propagator.inject(trace.setSpan(parent, span), headers, defaultTextMapSetter);
-      // No async wrapper: one promise fewer per call on the hot path.
+      // No async wrapper: docs/performance.md, "V8 notes": promises.
       return inner(Object.assign({}, call, { headers }), ctx).then(
         (outcome) => {
           if (outcome.meta.status !== undefined) span.setAttribute('http.response.status_code', outcome.meta.status);
@@ -94,18 +93,18 @@ export function useTracing(opts: TracingOptions): Plugin<GatewayContext> {
         ) as Plugin<GatewayContext>,
       );
     },
-    onContextBuilding({ context, extendContext }) {
+    onContextBuilding({ context }) {
       const headers = (context as { request?: Request }).request?.headers;
       if (headers?.has('traceparent'))
         setCurrentOtelContext(context, propagator.extract(ROOT_CONTEXT, headers, headersGetter));
-      extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, traced) });
     },
+    wrapListBuckets: traced,
   };
 }
 
 /**
  * Per request, on its context: its trace (made on its first DBSS call; every call of a request shares
- * it). A property rather than a WeakMap entry per request, which the young-generation GC has to sweep.
+ * it). A property, not a WeakMap entry: docs/performance.md, "V8 notes": per-request state.
  */
 const TRACE_ROOT = Symbol('dbss-obs.trace-root');
 
@@ -114,10 +113,9 @@ const TRACE_ROOT = Symbol('dbss-obs.trace-root');
  * W3C headers toward DBSS. What DBSS sees matches the recorded path: the caller's trace continued (a new
  * one, sampled, without a valid traceparent), the DBSS call's own span id as parent, flags and tracestate kept.
  */
-function usePropagation(): Plugin<GatewayContext> {
+function usePropagation(): Plugin<GatewayContext> & WrapsListBuckets {
   const propagator = new W3CTraceContextPropagator();
   const ids = new RandomIdGenerator();
-  const wrappers = new WeakMap<ListBuckets, ListBuckets>();
 
   const traceOf = (ctx: GatewayContext & { [TRACE_ROOT]?: SpanContext }): SpanContext => {
     let root = ctx[TRACE_ROOT];
@@ -144,13 +142,9 @@ function usePropagation(): Plugin<GatewayContext> {
       };
       const headers: Record<string, string> = call.headers ? { ...call.headers } : {};
       propagator.inject(trace.setSpanContext(ROOT_CONTEXT, span), headers, defaultTextMapSetter);
-      // (Object.assign: `{ ...call, headers }` is a slow path in V8, and this runs for every request.)
+      // Object.assign, not `{ ...call, headers }`: docs/performance.md, "V8 notes": spreads.
       return inner(Object.assign({}, call, { headers }), ctx);
     };
 
-  return {
-    onContextBuilding({ context, extendContext }) {
-      extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, propagated) });
-    },
-  };
+  return { wrapListBuckets: propagated };
 }

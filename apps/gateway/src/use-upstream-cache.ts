@@ -14,7 +14,7 @@ import {
   credentialGroup,
   type GatewayContext,
   type ListBuckets,
-  wrapOnce,
+  type WrapsListBuckets,
 } from './context.js';
 import type { SharedStore, StoreKey } from './shared/store.js';
 
@@ -44,6 +44,8 @@ export interface UpstreamCacheOptions {
 /** A kept answer and when DBSS gave it (so any replica can tell its age). */
 interface Kept {
   at: number;
+  /** When the call that gave it started: a refusal since then ends it (the call raced the refusal). */
+  asked: number;
   outcome: BucketsOutcome & { ok: true };
 }
 
@@ -69,7 +71,10 @@ function parseKept(text: string | undefined): Kept | undefined {
   if (text === undefined) return undefined;
   try {
     const kept = JSON.parse(text) as Kept;
-    return Number.isFinite(kept?.at) && kept.outcome?.ok === true && Array.isArray(kept.outcome.buckets)
+    return Number.isFinite(kept?.at) &&
+      Number.isFinite(kept.asked) &&
+      kept.outcome?.ok === true &&
+      Array.isArray(kept.outcome.buckets)
       ? kept
       : undefined;
   } catch {
@@ -101,7 +106,7 @@ export function bucketsKeys(call: BucketsCall) {
   };
 }
 
-export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayContext> {
+export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayContext> & WrapsListBuckets {
   const { store, onCoalesced, onStale } = opts;
   const ttlMs = opts.ttlMs ?? 0;
   const staleMs = opts.staleMs ?? 0;
@@ -111,7 +116,6 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
   // A marker must outlive every entry it ends, and its standing refusal.
   const markMs = Math.max(keepMs, refusalTtlMs);
   const lockTtlMs = opts.lockTtlMs ?? 15_000;
-  const wrappers = new WeakMap<ListBuckets, ListBuckets>();
   /** Per request: the oldest stand-in served, for the response's extensions. */
   const staleAge = new WeakMap<object, number>();
 
@@ -135,7 +139,8 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
     const kept = parseKept(e);
     if (!kept) return {};
     // Written before a refusal (or "after now": not ours to trust): ended.
-    if (kept.at > now || (byCredential && kept.at <= byCredential.at) || (byPair && kept.at <= byPair.at)) return {};
+    if (kept.at > now || (byCredential && kept.asked <= byCredential.at) || (byPair && kept.asked <= byPair.at))
+      return {};
     return { kept };
   }
 
@@ -170,11 +175,13 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
           if (h.refused) return h.refused;
           if (h.kept && Date.now() - h.kept.at < ttlMs) return h.kept.outcome;
         }
-        // An answer is as old as the call: one that started before a refusal is ended by it.
-        const started = Date.now();
+        const asked = Date.now();
         const result = await inner(call, ctx);
         if (result.ok) {
-          if (keepMs > 0) await store.set(keys.entry, JSON.stringify({ at: started, outcome: result }), keepMs);
+          if (keepMs > 0) {
+            const kept: Kept = { at: Date.now(), asked, outcome: result };
+            await store.set(keys.entry, JSON.stringify(kept), keepMs);
+          }
           return result;
         }
         await refused(keys, result);
@@ -194,11 +201,7 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
       return answer;
     };
 
-  const plugin: Plugin<GatewayContext> = {
-    onContextBuilding({ context, extendContext }) {
-      extendContext({ listBuckets: wrapOnce(wrappers, context.listBuckets, cached) });
-    },
-  };
+  const plugin: Plugin<GatewayContext> & WrapsListBuckets = { wrapListBuckets: cached };
   // Only with stale answers on: the hook adds `extensions.stale` to a result that used one. (Without,
   // no hook: each one is a step on every request's path.)
   if (staleMs > 0) {

@@ -3,22 +3,22 @@
 import { readFileSync } from 'node:fs';
 import type { BlockList } from 'node:net';
 import { DbssConfigError, type DbssRegion, type FetchLike } from '@dbss-obs/core';
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { TracerProvider } from '@opentelemetry/api';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
-import type { GatewayContext, ServerContext } from './context.js';
+import { compose, type GatewayContext, type ServerContext } from './context.js';
 import { createDbssCaller } from './dbss.js';
+import { bufferedDoorBlocker, SAME_THROUGH_BUFFERED_DOOR } from './fast-door.js';
 import { renderLocalGraphiQL } from './graphiql-assets.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { createResolvers } from './resolvers.js';
 import { MemoryStore } from './shared/memory-store.js';
 import type { SharedStore } from './shared/store.js';
 import { createTracerProvider, recordsNothing } from './tracing.js';
-import { useAccessLog } from './use-access-log.js';
-import { useCredentials } from './use-credentials.js';
-import { useMetrics } from './use-metrics.js';
+import { type ApiKey, useCredentials } from './use-credentials.js';
+import { useDocumentRules } from './use-document-rules.js';
+import { type Executor, useExecutor } from './use-executor.js';
 import { useParamChecks } from './use-param-checks.js';
 import { useRateLimit, useUpstreamBudget } from './use-rate-limit.js';
 import { useRequestTrace } from './use-request-trace.js';
@@ -60,14 +60,23 @@ export interface GatewayOptions {
   store?: SharedStore;
   /** AK/SK for `aksk` mode. */
   aksk?: { ak: string; sk: string; securityToken?: string };
-  /** Keys callers must present (Authorization: Bearer <key> or X-Api-Key) in `aksk` mode. */
+  /** Keys callers must present (Authorization: Bearer <key> or X-Api-Key) in `aksk` mode; each may read everything. */
   apiKeys?: readonly string[];
+  /** Named keys (by SHA-256) for `aksk` mode, each limited to its projects and regions. */
+  scopedApiKeys?: readonly ApiKey[];
   /** Serve GraphiQL on GET /graphql. @default true */
   graphiql?: boolean | { defaultQuery?: string; headers?: Record<string, string> };
-  /** Take plain JSON POSTs through the buffered door (same pipeline, less HTTP overhead). @default true */
+  /**
+   * Take plain JSON POSTs through the buffered door (same pipeline, less HTTP overhead). Off by itself when
+   * a plugin registers an HTTP-level Yoga hook (see fast-door.ts). @default true
+   */
   fastPath?: boolean;
-  /** Allowed CORS origins. @default '*' */
+  /** Origins a browser may call from (`'*'`: any, never with credentials). @default none: no CORS headers (same-origin GraphiQL needs none) */
   corsOrigins?: readonly string[] | '*';
+  /** Answer introspection (`__schema`, `__type`). @default true (the bin: false when NODE_ENV=production) */
+  introspection?: boolean;
+  /** The executor: compiled by graphql-jit, or graphql-js's (same answers; the differential test holds them to it). @default 'jit' */
+  executor?: Executor;
   /** Access log (one line per GraphQL request). @default silent */
   logger?: Logger;
   metrics?: GatewayMetrics;
@@ -98,7 +107,7 @@ const ROOT_FIELDS = new Set(['obsBuckets', '__typename', '__schema', '__type']);
 
 export function createGateway(opts: GatewayOptions = {}) {
   const mode = opts.mode ?? 'token';
-  if (mode === 'aksk' && (!opts.aksk || !opts.apiKeys?.length)) {
+  if (mode === 'aksk' && (!opts.aksk || !(opts.apiKeys?.length || opts.scopedApiKeys?.length))) {
     // Server-side keys must never serve an unauthenticated caller.
     throw new DbssConfigError('AK/SK mode needs the AK/SK and at least one gateway API key for callers.', {
       variable: 'GATEWAY_API_KEYS',
@@ -109,7 +118,7 @@ export function createGateway(opts: GatewayOptions = {}) {
   const store = opts.store ?? new MemoryStore();
   const tracerProvider = opts.tracing === false ? undefined : (opts.tracing ?? createTracerProvider());
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const listBuckets = createDbssCaller({
+  const dbss = createDbssCaller({
     endpoint: opts.endpoint,
     regionEndpoints: opts.regionEndpoints,
     iamEndpoint: opts.iamEndpoint,
@@ -138,19 +147,43 @@ export function createGateway(opts: GatewayOptions = {}) {
         mode === 'token'
           ? 'Send your IAM token in the X-Auth-Token header (or Authorization: Bearer <token>).'
           : 'Send a gateway API key in the Authorization: Bearer <key> header.',
+      defaultRegion: opts.region,
     }),
   });
+
+  // The DBSS call, in the order a call passes its layers: the resolver calls `cache`, which calls `budget`,
+  // which calls `trace`, which calls `dbss` (core's listObsBuckets with the caller's credential, then
+  // undici's dispatch). docs/architecture.md follows projectId along it.
+  // A cached or joined call spends no budget and makes no DBSS span. A dead replica's lock expires within
+  // the upstream timeout (at most 5 s): then one waiter takes over.
+  const cache = useUpstreamCache({
+    store,
+    ttlMs: opts.cacheTtlMs ?? 0,
+    staleMs: opts.staleMs ?? 0,
+    refusalTtlMs: opts.refusalTtlMs ?? 10_000,
+    lockTtlMs: Math.min(timeoutMs, 5000),
+    onCoalesced: metrics.coalesced,
+    onStale: metrics.staleServed,
+  });
+  // Only real DBSS calls (and their retries) spend the fleet's budget; a spent budget is RATE_LIMITED, never stale.
+  const budget = useUpstreamBudget({ store, perSecond: opts.upstreamRps ?? 0, maxWaitMs: timeoutMs });
+  const tracing =
+    tracerProvider && useTracing({ provider: tracerProvider, propagateOnly: recordsNothing(tracerProvider) });
+  const listBuckets = compose(cache.wrapListBuckets, budget.wrapListBuckets, tracing?.wrapListBuckets)(dbss);
 
   // The pipeline, in order. Yoga adds its own after these: the parse/validate cache, parameter checks,
   // error masking (maskedErrors below) and HTTP statuses for validation errors.
   const plugins: Plugin[] = [
     // Executes each validated document as compiled JavaScript (compiled once per document): the same
     // results as graphql-js, in a fraction of the time and allocations. First, so tracing wraps it.
-    useGraphQlJit() as Plugin,
-    useParamChecks(),
+    ...useExecutor(opts.executor ?? 'jit'),
+    sameThroughBufferedDoor(
+      useParamChecks(),
+      "its onRequestParse wraps Yoga's GET and form parsers; the buffered door takes only JSON bodies it parsed itself",
+    ),
+    // Operation types the schema lacks and (when off) introspection: refused at validation, a 400.
+    useDocumentRules({ introspection: opts.introspection !== false }),
     useRequestTrace(ROOT_FIELDS),
-    useAccessLog(logger),
-    useMetrics(metrics),
     // One request cannot fan out: at most 4 aliases (so 5 obsBuckets calls), shallow and short documents.
     EnvelopArmorPlugin({
       maxAliases: { n: 4 },
@@ -160,7 +193,7 @@ export function createGateway(opts: GatewayOptions = {}) {
       costLimit: { maxCost: 500 },
       blockFieldSuggestion: { enabled: true },
     }),
-    useCredentials({ mode, apiKeys: opts.apiKeys }),
+    useCredentials({ mode, apiKeys: opts.apiKeys, scopedApiKeys: opts.scopedApiKeys }),
     // Every executed request counts (per client address, then per caller), cached or not, one unit per
     // obsBuckets field; the excess never reaches DBSS.
     useRateLimit({
@@ -169,22 +202,16 @@ export function createGateway(opts: GatewayOptions = {}) {
       clientPerMinute: opts.clientRateLimitPerMinute ?? 0,
       trustedProxies: opts.trustedProxies,
     }),
-    tracerProvider && useTracing({ provider: tracerProvider, propagateOnly: recordsNothing(tracerProvider) }),
-    // Inside the cache: only real DBSS calls spend the fleet's budget; a spent budget is RATE_LIMITED, never stale.
-    useUpstreamBudget({ store, perSecond: opts.upstreamRps ?? 0, maxWaitMs: timeoutMs }),
-    // Last of the listBuckets wrappers, so it is the outermost: a cached or joined call makes no DBSS span.
-    // A dead replica's lock expires within the upstream timeout (at most 5 s): then one waiter takes over.
-    useUpstreamCache({
-      store,
-      ttlMs: opts.cacheTtlMs ?? 0,
-      staleMs: opts.staleMs ?? 0,
-      refusalTtlMs: opts.refusalTtlMs ?? 10_000,
-      lockTtlMs: Math.min(timeoutMs, 5000),
-      onCoalesced: metrics.coalesced,
-      onStale: metrics.staleServed,
-    }),
+    // The three below wrap the DBSS call (composed in call order above); they are plugins too for their
+    // other hooks (spans for operations, `extensions.stale`).
+    tracing,
+    budget,
+    cache,
     ...(opts.plugins ?? []),
   ].filter((p): p is Plugin => Boolean(p));
+  // Markers around the list, so the door's decision finds it (and what its plugins add) in Yoga's resolved list.
+  const first: Plugin = {};
+  const last: Plugin = {};
 
   const yoga = createYoga<ServerContext, GatewayContext>({
     schema,
@@ -197,8 +224,11 @@ export function createGateway(opts: GatewayOptions = {}) {
     maxRequestBodySize: 100_000,
     // No file uploads in this API: multipart bodies are refused (415) rather than parsed.
     multipart: false,
-    cors: {
-      origin: opts.corsOrigins === undefined || opts.corsOrigins === '*' ? '*' : [...opts.corsOrigins],
+    // No CORS unless origins are configured. Callers send credentials in headers, never cookies: no
+    // answer allows credentials (with `'*'` Yoga echoes the Origin, without Allow-Credentials).
+    cors: (opts.corsOrigins === '*' || (opts.corsOrigins?.length ?? 0) > 0) && {
+      origin: opts.corsOrigins === '*' ? '*' : [...(opts.corsOrigins ?? [])],
+      credentials: false,
       methods: ['GET', 'POST', 'OPTIONS'],
       allowedHeaders: [
         'Content-Type',
@@ -212,11 +242,20 @@ export function createGateway(opts: GatewayOptions = {}) {
       ],
       exposedHeaders: ['X-Request-Id'],
     },
-    // The innermost DBSS call; plugins above wrap it (tracing, then cache and coalescing).
-    // (credential and trace are added by plugins: typed as the finished context.)
+    // The DBSS call with its layers, composed above. (credential and trace are added by plugins: typed
+    // as the finished context.)
     context: () => ({ listBuckets }) as GatewayContext,
-    plugins,
+    plugins: [first, ...plugins, last],
   });
+
+  // Decided once: a plugin that needs Yoga's HTTP handling sends every request through Yoga's door.
+  const blocker = opts.fastPath === false ? undefined : bufferedDoorBlocker(resolvedPlugins(yoga), first, last);
+  if (blocker) {
+    logger.warn(
+      { plugin: blocker.plugin, hooks: blocker.hooks },
+      "buffered door off: a plugin registers Yoga's HTTP-level hooks, so every request takes Yoga's door",
+    );
+  }
 
   return {
     yoga,
@@ -224,9 +263,26 @@ export function createGateway(opts: GatewayOptions = {}) {
     store,
     mode,
     tracerProvider,
-    fastPathEnabled: opts.fastPath !== false,
+    fastPathEnabled: opts.fastPath !== false && !blocker,
+    /** The access log: one line per request that reached a door, written by the server (server.ts). */
+    accessLog: logger,
     graphiql: graphiql !== false,
   };
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+/**
+ * Yoga's resolved plugin list (its own, ours, and what plugins added with `addPlugin`), in order. Yoga keeps
+ * it as `plugins` (protected: the server adapter hands its functions out bound, so `getEnveloped._plugins`
+ * is not reachable through it).
+ */
+function resolvedPlugins(yoga: object): readonly object[] {
+  const list: unknown = Reflect.get(yoga, 'plugins');
+  return Array.isArray(list) ? list.filter((p): p is object => typeof p === 'object' && p !== null) : [];
+}
+
+/** A plugin of ours whose HTTP-level hooks change nothing for what the buffered door takes (see fast-door.ts). */
+function sameThroughBufferedDoor(plugin: Plugin, reason: string): Plugin {
+  return Object.assign(plugin, { [SAME_THROUGH_BUFFERED_DOOR]: reason });
+}

@@ -1,10 +1,11 @@
 // Hostile requests against the real bin over raw sockets: the gateway never answers 5xx of its own,
 // and no answer carries a stack trace or a file path.
 import { connect } from 'node:net';
-import { DEMO_PROJECT_ID, DEMO_TOKEN } from '@dbss-obs/emulator';
+import { DEMO_TOKEN } from '@dbss-obs/emulator';
 import { emulatorForFile } from '@dbss-obs/emulator/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayProcess, startGateway } from '../../../scripts/cluster.mjs';
+import { BODIES, FUZZ_QUERY, INTROSPECTION_DOCUMENTS, OPERATION_TYPE_DOCUMENTS, PARAM_VALUES, prng } from './corpus.js';
 
 const emu = emulatorForFile({ beforeAll, afterAll });
 let gateway: GatewayProcess;
@@ -42,10 +43,10 @@ function complete(data: Buffer, head: boolean): boolean {
 }
 
 /** Sends bytes on a fresh connection and reads one answer (until it is complete, the server closes, or 3 s pass). */
-function raw(request: string | Buffer): Promise<RawAnswer> {
+function raw(request: string | Buffer, to = port): Promise<RawAnswer> {
   const head = String(request).startsWith('HEAD ');
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect(to, '127.0.0.1');
     let data = Buffer.alloc(0);
     let timedOut = false;
     const done = () => {
@@ -66,74 +67,7 @@ function raw(request: string | Buffer): Promise<RawAnswer> {
   });
 }
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const QUERY = `{ obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName } }`;
-const JSON_FRAGMENTS = [
-  '{',
-  '[',
-  '}',
-  '"',
-  'null',
-  '1',
-  '"x"',
-  '[]',
-  '{}',
-  '{"a":',
-  '\\u0000',
-  '%',
-  '%zz',
-  '\u00ff',
-  '{"__proto__":{}}',
-];
-const PARAM_VALUES = [
-  ...JSON_FRAGMENTS,
-  '',
-  QUERY,
-  '{ __typename }',
-  'mutation { x }',
-  'subscription { x }',
-  '{ obsBuckets(',
-  `{ ${'a'.repeat(3000)} }`,
-  JSON.stringify({ projectId: DEMO_PROJECT_ID }),
-  JSON.stringify({ projectId: 5 }),
-  JSON.stringify({ persistedQuery: { version: 1, sha256Hash: 'x' } }),
-];
-const BODIES = [
-  '{',
-  '[]',
-  '[{"query":"{ __typename }"}]',
-  'null',
-  '1',
-  '"x"',
-  '{"query":1}',
-  '{"query":null}',
-  '{"query":"{ __typename }","variables":"x"}',
-  '{"query":"{ __typename }","variables":[]}',
-  '{"query":"{ __typename }","extensions":"{"}',
-  '{"query":"{ __typename }","extensions":1}',
-  '{"query":"{ __typename }","operationName":{}}',
-  '{"query":"{ __typename }","operationName":5}',
-  '{"query":"{ __typename }","operationName":["a"]}',
-  '{"query":"{ __typename }","unknown":1}',
-  '{"query":"{ __typename }","__proto__":{"x":1}}',
-  JSON.stringify({ query: QUERY, variables: { projectId: 'x'.repeat(100) } }),
-  JSON.stringify({ query: 'query Q($p: ID) { obsBuckets(projectId: $p) { bucketName } }', variables: { p: {} } }),
-  JSON.stringify({ query: '{ obsBuckets(region: "cn-north-4/../../x") { bucketName } }' }),
-  `{"query":"${'{'.repeat(500)}"}`,
-  `${'['.repeat(5000)}`,
-  `{"query":"{ __typename }","variables":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}`,
-  'query=%7B&variables=%7B',
-  '\u0000\u0001\u0002',
-];
+const QUERY = FUZZ_QUERY;
 const CONTENT_TYPES = [
   'application/json',
   'application/json; charset=utf-8',
@@ -263,7 +197,7 @@ describe('hostile requests against the bin', () => {
     const statuses = new Map<number, number>();
     for (let i = 0; i < requests.length; i += 8) {
       const batch = requests.slice(i, i + 8);
-      const answers = await Promise.all(batch.map(raw));
+      const answers = await Promise.all(batch.map((r) => raw(r)));
       answers.forEach((a, j) => {
         if (process.env.FUZZ_DEBUG && (a as RawAnswer & { timedOut?: boolean }).timedOut)
           console.log(
@@ -319,5 +253,66 @@ describe('hostile requests against the bin', () => {
     }
     // And the bin is still healthy.
     expect((await raw(`GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).status).toBe(200);
+  });
+});
+
+/** One document by every door and both result media types: plain POST, cross-origin POST, GET. */
+function everyDoor(query: string, to: number): string[] {
+  const body = JSON.stringify({ query });
+  const out: string[] = [];
+  for (const accept of ['application/json', 'application/graphql-response+json']) {
+    const h = `Host: 127.0.0.1:${to}\r\nConnection: close\r\nX-Auth-Token: ${DEMO_TOKEN}\r\nAccept: ${accept}`;
+    const post = `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    out.push(`POST /graphql HTTP/1.1\r\n${h}\r\n${post}`);
+    out.push(`POST /graphql HTTP/1.1\r\n${h}\r\nOrigin: http://localhost:3000\r\n${post}`);
+    out.push(`GET /graphql?${new URLSearchParams({ query })} HTTP/1.1\r\n${h}\r\n\r\n`);
+  }
+  return out;
+}
+
+describe('operation types and introspection against the bin', () => {
+  it('mutation and subscription: a 400 GraphQL error at every door (a GET mutation: 405), never a 5xx', async () => {
+    for (const query of OPERATION_TYPE_DOCUMENTS) {
+      for (const r of everyDoor(query, port)) {
+        const a = await raw(r);
+        check(a, r.slice(0, 200));
+        const getMutation = r.startsWith('GET ') && query.startsWith('mutation');
+        expect(a.status, r.slice(0, 200)).toBe(getMutation ? 405 : 400);
+        if (!getMutation) expect(a.text, r.slice(0, 200)).toContain('"code":"GRAPHQL_VALIDATION_FAILED"');
+      }
+    }
+  });
+
+  it('introspection: answered in development, a 400 GraphQL error in production (unless GATEWAY_INTROSPECTION=1)', async () => {
+    const production = await startGateway({ DBSS_ENDPOINT: emu.url, LOG_LEVEL: 'silent', NODE_ENV: 'production' });
+    const allowed = await startGateway({
+      DBSS_ENDPOINT: emu.url,
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'production',
+      GATEWAY_INTROSPECTION: '1',
+    });
+    try {
+      for (const query of INTROSPECTION_DOCUMENTS) {
+        for (const [to, expected] of [
+          [port, 200],
+          [Number(new URL(production.url).port), 400],
+          [Number(new URL(allowed.url).port), 200],
+        ] as const) {
+          for (const r of everyDoor(query, to)) {
+            const a = await raw(r, to);
+            check(a, r.slice(0, 200));
+            expect(a.status, `${expected} ${r.slice(0, 200)}`).toBe(expected);
+            if (expected === 400) expect(a.text).toContain('introspection has been disabled');
+            else expect(a.text).toContain('"data":{');
+          }
+        }
+      }
+      // The random requests (their corpus holds introspection too) against production: no 5xx there either.
+      const to = Number(new URL(production.url).port);
+      for (const r of hostileRequests(80))
+        check(await raw(r.replaceAll(`127.0.0.1:${port}`, `127.0.0.1:${to}`), to), r);
+    } finally {
+      await Promise.all([production.stop(), allowed.stop()]);
+    }
   });
 });

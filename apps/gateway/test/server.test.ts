@@ -112,8 +112,8 @@ describe('over real HTTP', () => {
     expect(lines.join('\n')).not.toContain(DEMO_TOKEN);
   });
 
-  it('answers CORS preflight allowing X-Auth-Token', async () => {
-    const { url } = await start();
+  it('answers CORS preflight allowing X-Auth-Token for a configured origin', async () => {
+    const { url } = await start({ corsOrigins: ['https://console.example.com'] });
     const res = await fetch(url, {
       method: 'OPTIONS',
       headers: {

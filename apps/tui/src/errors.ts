@@ -1,16 +1,6 @@
 // How a failure is shown (one line, or the picker's error state) and which exit code it means.
 // Everything is read from core's error fields (code, status, errorCode, errorMsg, requestId); a message is only displayed.
-import {
-  DbssAuthenticationError,
-  DbssConfigError,
-  DbssPermissionError,
-  DbssProjectNotFoundError,
-  DbssResponseError,
-  DbssTimeoutError,
-  DbssValidationError,
-  isDbssApiError,
-  isDbssError,
-} from '@dbss-obs/core';
+import { classifyError } from '@dbss-obs/core';
 import type { PickerError } from './state.js';
 
 export const EXIT = { chosen: 0, nothing: 1, usage: 2, auth: 3, upstream: 4, cancelled: 130 } as const;
@@ -24,50 +14,41 @@ export function exitCodeOf(e: PickerError): number {
   return EXIT.upstream;
 }
 
-/** Core's error as data for the picker and the one-line report. */
+/** Core's classification of an error (classifyError: from its fields, never its class) as the picker shows it. */
 export function describeError(err: unknown): PickerError {
-  if (err instanceof DbssProjectNotFoundError) {
+  const f = classifyError(err);
+  const u = f.upstream;
+  switch (f.code) {
+    case 'UNKNOWN':
+      return { code: 'INTERNAL', message: f.message, final: false };
+    case 'PROJECT_NOT_FOUND':
+      // Core's message says what is missing; the picker's fix adds its flag.
+      return { code: f.code, message: `${f.message}; pass --project-id or ${f.hint}`, final: true };
+    case 'VALIDATION_ERROR':
+    case 'CONFIG_ERROR':
+      return { code: f.code, message: f.message, final: true };
+    case 'INVALID_RESPONSE':
+      return {
+        code: f.code,
+        message: `DBSS answered HTTP ${f.status} with a body that is not the documented shape`,
+        status: f.status,
+        requestId: f.requestId,
+        final: false,
+      };
+    case 'TIMEOUT':
+      return { code: f.code, message: `no answer within ${f.timeoutMs} ms`, requestId: f.requestId, final: false };
+  }
+  if (u) {
+    // DBSS answered with an error: its own code and message; a refused credential will not change on retry.
     return {
-      code: err.code,
-      message: `no project named after region ${err.region} for these credentials; set HUAWEICLOUD_SDK_PROJECT_ID or pass --project-id`,
-      final: true,
+      code: u.errorCode ?? f.code,
+      message: `${u.errorMsg ?? 'no error message'} (HTTP ${u.status})`,
+      status: u.status,
+      requestId: u.requestId,
+      final: f.code === 'AUTHENTICATION_FAILED' || f.code === 'PERMISSION_DENIED',
     };
   }
-  if (err instanceof DbssValidationError || err instanceof DbssConfigError) {
-    return { code: err.code, message: err.message, final: true };
-  }
-  if (isDbssApiError(err)) {
-    const auth = err instanceof DbssAuthenticationError || err instanceof DbssPermissionError;
-    return {
-      code: err.errorCode ?? err.code,
-      message: `${err.errorMsg ?? 'no error message'} (HTTP ${err.status})`,
-      status: err.status,
-      requestId: err.requestId,
-      final: auth,
-    };
-  }
-  if (err instanceof DbssResponseError) {
-    return {
-      code: err.code,
-      message: `DBSS answered HTTP ${err.status} with a body that is not the documented shape`,
-      status: err.status,
-      requestId: err.requestId,
-      final: false,
-    };
-  }
-  if (err instanceof DbssTimeoutError) {
-    return {
-      code: err.code,
-      message: `no answer within ${err.timeoutMs} ms`,
-      requestId: err.requestId,
-      final: false,
-    };
-  }
-  if (isDbssError(err)) {
-    const requestId = (err as { requestId?: string }).requestId;
-    return { code: err.code, message: err.message, requestId, final: false };
-  }
-  return { code: 'INTERNAL', message: 'unexpected failure', final: false };
+  return { code: f.code, message: f.message, requestId: f.requestId, final: false };
 }
 
 /** `obs-pick: CODE message (request id …)`: one line, never a stack trace. */

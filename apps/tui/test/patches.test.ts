@@ -75,7 +75,7 @@ describe('bin-only entries', () => {
     const from = createRequire(CORE);
     const lean = from('undici/dispatchers.js');
     const full = from('undici');
-    for (const name of ['Agent', 'EnvHttpProxyAgent', 'Dispatcher', 'errors'])
+    for (const name of ['Agent', 'EnvHttpProxyAgent', 'Pool', 'Dispatcher', 'errors'])
       expect(lean[name], name).toBe(full[name]);
     expect(lean.util).toEqual(full.util);
     expect(lean.fetch).toBeUndefined();

@@ -147,9 +147,9 @@ interface Shared {
 const MAX_LIST_URLS = 1000;
 
 const SHARED = Symbol('dbss-obs.shared');
-type InternalOptions = DbssClientOptions & { [SHARED]?: Shared };
-/** Handed from `withAuth` to the constructor it calls (synchronously): the child's resolved config. */
-let resolvedChild: ResolvedConfig | undefined;
+/** On the options of a `withAuth(token)` child: its parent's config resolved with a token (all but the token). */
+const TOKEN_CONFIG = Symbol('dbss-obs.token-config');
+type InternalOptions = DbssClientOptions & { [SHARED]?: Shared; [TOKEN_CONFIG]?: ResolvedConfig };
 
 export class DbssClient {
   readonly region: DbssRegion | undefined;
@@ -168,13 +168,13 @@ export class DbssClient {
   #credentialSource: DbssCredentialSource = 'options';
   #projectIdSource: DbssClientDescription['projectIdSource'];
   #discovered: string | undefined;
-  /** For `withAuth(token)` children: this client's options resolved with a token, and the options they keep. */
-  #tokenChild: { config: ResolvedConfig; options: InternalOptions } | undefined;
+  /** For `withAuth(token)` children: the options they start from (shared state and the resolved config). */
+  #tokenChildOptions: InternalOptions | undefined;
 
   constructor(options: DbssClientOptions) {
-    const pending = resolvedChild;
-    resolvedChild = undefined;
-    const cfg = pending ?? resolveConfig(options ?? ({} as DbssClientOptions));
+    const internal = options as InternalOptions;
+    const pre = internal?.[TOKEN_CONFIG];
+    const cfg = pre ?? resolveConfig(options ?? ({} as DbssClientOptions));
     this.#options = options;
     this.region = cfg.region;
     this.endpoint = cfg.baseUrl.href;
@@ -185,13 +185,14 @@ export class DbssClient {
     this.maxRetries = cfg.maxRetries;
     this.#base = cfg.baseUrl;
     this.#iam = cfg.iamEndpoint;
-    const shared = (options as InternalOptions)[SHARED] ?? DbssClient.#newShared(options, cfg.maxRetries);
+    const shared = internal[SHARED] ?? DbssClient.#newShared(options, cfg.maxRetries);
     this.#shared = shared;
     // Requests the credentials themselves need (login, metadata) are never retried behind a POST and
     // use the client's timeout.
     const send = (req: AuthRequest, maxRetries = 0) =>
       shared.transport.send(req, { timeoutMs: this.timeoutMs, maxRetries, secrets: () => this.#auth.secrets });
-    const a = cfg.auth;
+    // A withAuth(token) child: its own token (checked by withAuth), everything else its parent's.
+    const a = pre && options.auth.type === 'token' ? { type: 'token' as const, token: options.auth.token } : cfg.auth;
     if (a.type === 'token') this.#auth = tokenAuth(a.token);
     else if (a.type === 'aksk') this.#auth = akskAuth(staticAkSk(a));
     else if (a.type === 'ecs-metadata') {
@@ -250,18 +251,21 @@ export class DbssClient {
     let child: DbssClient;
     if (auth?.type === 'token' && typeof auth.token === 'string' && auth.token.trim() !== '') {
       // Region, endpoints and limits resolve the same for every token: checked once, not per child (the
-      // gateway makes one per request). The child keeps options whose auth is never read (its config
-      // has its own); its own withAuth replaces the auth anyway.
-      if (!this.#tokenChild) {
+      // gateway makes one per request); the child's constructor takes them from TOKEN_CONFIG.
+      if (!this.#tokenChildOptions) {
         const options: InternalOptions = { ...this.#options, [SHARED]: this.#shared };
-        this.#tokenChild = { config: resolveConfig({ ...options, auth: { type: 'token', token: 'unused' } }), options };
+        const config = resolveConfig({ ...options, auth: { type: 'token', token: 'unused' } });
+        this.#tokenChildOptions = { ...options, [TOKEN_CONFIG]: config };
       }
-      // Object.assign rather than `{ ...config, auth }`: V8 builds a spread followed by more properties on a
-      // slow path (about 0.5 µs per property), and this runs for every gateway request.
-      resolvedChild = Object.assign({}, this.#tokenChild.config, { auth });
-      child = new DbssClient(this.#tokenChild.options);
+      // Object.assign, not a spread followed by `auth`: docs/performance.md, "V8 notes": spreads.
+      child = new DbssClient(Object.assign({}, this.#tokenChildOptions, { auth }));
     } else {
-      child = new DbssClient({ ...this.#options, auth, [SHARED]: this.#shared } as InternalOptions);
+      child = new DbssClient({
+        ...this.#options,
+        auth,
+        [SHARED]: this.#shared,
+        [TOKEN_CONFIG]: undefined,
+      } as InternalOptions);
     }
     child.#projectIdSource = this.#projectIdSource;
     return child;
@@ -417,7 +421,7 @@ export class DbssClient {
     const req: AuthRequest = {
       method: 'GET',
       url: this.#listUrl(projectId),
-      // Object.assign, not two spreads: V8 runs a second spread in one literal on a slow path.
+      // Object.assign, not two spreads: docs/performance.md, "V8 notes": spreads.
       headers: params.headers ? Object.assign({}, params.headers, BASE_HEADERS) : { ...BASE_HEADERS },
       projectId,
       signal: params.signal,
@@ -495,8 +499,7 @@ export function parseObsList(text: string, status: number, requestId?: string): 
   const list = (body as { obs_list?: unknown }).obs_list;
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw invalid('an obs_list that is not an array');
-  // Mapped in place: the parsed array becomes the answer (no second array of 100k slots for a large list),
-  // and each raw item is garbage as soon as its bucket replaces it.
+  // Mapped in place: docs/performance.md, "V8 notes": bucket list.
   const out = list as unknown[];
   for (let i = 0; i < out.length; i++) {
     const item = out[i] as { bucket_name?: unknown; location?: unknown } | null;

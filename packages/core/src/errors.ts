@@ -38,6 +38,8 @@ export interface DbssErrorJSON {
   file?: string;
   key?: string;
   region?: string;
+  timeoutMs?: number;
+  retryAfter?: string;
   iamTraceId?: string;
 }
 
@@ -104,7 +106,7 @@ export class DbssProjectNotFoundError extends DbssError {
   constructor(region: string, options?: { cause?: unknown; iamTraceId?: string | undefined }) {
     super(
       'PROJECT_NOT_FOUND',
-      `No project named "${region}" is visible to these credentials; set HUAWEICLOUD_SDK_PROJECT_ID (or the projectId option).${options?.iamTraceId ? ` (IAM trace id ${options.iamTraceId})` : ''}`,
+      `${projectNotFound(region)}; ${PROJECT_ID_HINT}.${options?.iamTraceId ? ` (IAM trace id ${options.iamTraceId})` : ''}`,
       options,
     );
     this.region = region;
@@ -114,6 +116,10 @@ export class DbssProjectNotFoundError extends DbssError {
     return { ...super.toJSON(), region: this.region, iamTraceId: this.iamTraceId };
   }
 }
+
+/** The one wording of "no project" (the class's message and classifyError's both use it). */
+const projectNotFound = (region: string) => `No project named "${region}" is visible to these credentials`;
+const PROJECT_ID_HINT = 'set HUAWEICLOUD_SDK_PROJECT_ID (or the projectId option)';
 
 /** No HTTP answer: DNS, refused, reset. `cause` keeps the underlying error. */
 export class DbssConnectionError extends DbssError {
@@ -162,7 +168,7 @@ export class DbssTimeoutError extends DbssError {
     this.requestId = options?.requestId;
   }
   override toJSON(): DbssErrorJSON {
-    return { ...super.toJSON(), requestId: this.requestId };
+    return { ...super.toJSON(), requestId: this.requestId, timeoutMs: this.timeoutMs };
   }
 }
 
@@ -238,6 +244,7 @@ export class DbssApiError extends DbssError {
       errorMsg: this.errorMsg,
       requestId: this.requestId,
       details: this.details,
+      retryAfter: this.retryAfter,
       iamTraceId: this.iamTraceId,
     };
   }
@@ -406,3 +413,120 @@ const API_NAMES = [
 ];
 export const isDbssError = guard<DbssError>([]);
 export const isDbssApiError = guard<DbssApiError>(API_NAMES);
+
+/** What DBSS (or IAM, or its API gateway) answered, for a failure that has an answer. */
+export interface DbssUpstreamAnswer {
+  status: number;
+  errorCode: string | undefined;
+  errorMsg: string | undefined;
+  requestId: string | undefined;
+}
+
+/**
+ * Any failure as plain data: what every app maps (the gateway's codes, the picker's lines and exit codes)
+ * and what the retry policy decides from. It survives JSON and a second copy of this package.
+ */
+export interface DbssFailure {
+  /** Stable: one of DbssErrorCode, or `UNKNOWN` for anything that is not a failure of this client. */
+  code: DbssErrorCode | 'UNKNOWN';
+  /** Whether the same call may succeed when tried again (429, 5xx, no answer, timeout). */
+  retryable: boolean;
+  /** A message safe to show: redacted, never a stack; `unexpected failure` for unknown errors. */
+  message: string;
+  /** The HTTP status of the answer, when there was one. */
+  status?: number;
+  /** What DBSS answered (error status, or a 2xx that is not the documented shape). */
+  upstream?: DbssUpstreamAnswer;
+  /** The `X-Request-Id` of the failed attempt, with or without a full answer. */
+  requestId?: string;
+  /** The server's `Retry-After`, in milliseconds, when it sent one. */
+  retryAfterMs?: number;
+  /** How the caller can fix it, when they can (bad input, configuration, an undiscoverable project). */
+  hint?: string;
+  /** PROJECT_NOT_FOUND: the region whose project was looked for. */
+  region?: string;
+  /** VALIDATION_ERROR: the option at fault. */
+  field?: string;
+  /** CONFIG_ERROR: the variable (or option), or the profile file and key, at fault. */
+  variable?: string;
+  file?: string;
+  key?: string;
+  /** TIMEOUT: the per-attempt limit that passed. */
+  timeoutMs?: number;
+  /** The `X-IAM-Trace-Id` of an IAM answer, for IAM's support. */
+  iamTraceId?: string;
+}
+
+const CODES: ReadonlySet<string> = new Set<DbssErrorCode>([
+  'BAD_REQUEST',
+  'AUTHENTICATION_FAILED',
+  'PERMISSION_DENIED',
+  'NOT_FOUND',
+  'RATE_LIMITED',
+  'SERVER_ERROR',
+  'API_ERROR',
+  'CONNECTION_ERROR',
+  'TIMEOUT',
+  'ABORTED',
+  'INVALID_RESPONSE',
+  'VALIDATION_ERROR',
+  'CONFIG_ERROR',
+  'PROJECT_NOT_FOUND',
+  'TLS_ERROR',
+]);
+/** Worth another attempt: throttled, failing on DBSS's side, or no answer at all (not an untrusted certificate). */
+const RETRYABLE: ReadonlySet<string> = new Set(['RATE_LIMITED', 'SERVER_ERROR', 'CONNECTION_ERROR', 'TIMEOUT']);
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/**
+ * THE classification of a failure, read from the literal `name` and `code` fields and the data fields
+ * (the way ky's type guards match), never from `instanceof` or the message: an error from a second copy
+ * of this package, or one that went through JSON (`toJSON()`), classifies the same.
+ */
+export function classifyError(err: unknown): DbssFailure {
+  const e = err !== null && typeof err === 'object' ? (err as Record<string, unknown>) : undefined;
+  const name = text(e?.name);
+  const code = text(e?.code);
+  if (!e || !name?.startsWith('Dbss') || !code || !CODES.has(code)) {
+    return { code: 'UNKNOWN', retryable: false, message: 'unexpected failure' };
+  }
+  const c = code as DbssErrorCode;
+  const out: DbssFailure = { code: c, retryable: RETRYABLE.has(c), message: redactGeneric(text(e.message) ?? c) };
+  const status = num(e.status);
+  const requestId = text(e.requestId);
+  if (requestId !== undefined) out.requestId = requestId;
+  if (status !== undefined) {
+    out.status = status;
+    out.upstream = { status, errorCode: text(e.errorCode), errorMsg: text(e.errorMsg), requestId };
+  }
+  const iamTraceId = text(e.iamTraceId);
+  if (iamTraceId !== undefined) out.iamTraceId = iamTraceId;
+  const retryAfterMs = retryAfterToMs(text(e.retryAfter));
+  if (retryAfterMs !== undefined) out.retryAfterMs = retryAfterMs;
+  if (c === 'PROJECT_NOT_FOUND') {
+    const region = text(e.region) ?? '';
+    out.region = region;
+    out.message = projectNotFound(region);
+    out.hint = PROJECT_ID_HINT;
+  } else if (c === 'VALIDATION_ERROR' || c === 'CONFIG_ERROR') {
+    for (const k of ['field', 'variable', 'file', 'key'] as const) {
+      const v = text(e[k]);
+      if (v !== undefined) out[k] = v;
+    }
+  } else if (c === 'TIMEOUT') {
+    const timeoutMs = num(e.timeoutMs);
+    if (timeoutMs !== undefined) out.timeoutMs = timeoutMs;
+  }
+  return out;
+}
+
+/** `Retry-After` (seconds or an HTTP date) in milliseconds; undefined when absent or unreadable. */
+function retryAfterToMs(h: string | undefined): number | undefined {
+  if (h === undefined) return undefined;
+  const secs = Number(h);
+  if (h.trim() !== '' && Number.isFinite(secs) && secs >= 0) return secs * 1000;
+  const date = Date.parse(h);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}

@@ -26,8 +26,9 @@ export {
   readProfile,
   resolveCredentials,
 } from './credentials.js';
-export type { DbssErrorCode, DbssErrorDetail, DbssErrorJSON } from './errors.js';
+export type { DbssErrorCode, DbssErrorDetail, DbssErrorJSON, DbssFailure, DbssUpstreamAnswer } from './errors.js';
 export {
+  classifyError,
   DbssAbortError,
   DbssApiError,
   DbssAuthenticationError,

@@ -15,6 +15,16 @@ const emu = emulatorForFile({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
 
 describe('withAuth', () => {
+  it('a token child can hand out an AK/SK grandchild that signs with its own keys (no config leaks down)', async () => {
+    const base = new DbssClient({ endpoint: emu.url, auth: { type: 'token', token: DEMO_TOKEN }, proxy: false });
+    const grandchild = base
+      .withAuth({ type: 'token', token: DEMO_TOKEN })
+      .withAuth({ type: 'aksk', ak: DEMO_AK, sk: DEMO_SK });
+    expect(grandchild.authType).toBe('aksk');
+    await grandchild.listObsBuckets({ projectId: DEMO_PROJECT_ID });
+    expect(emu.requests[0]?.auth).toEqual({ type: 'aksk', ak: DEMO_AK });
+  });
+
   it('gives a client with other credentials and the same endpoint and policy', async () => {
     const base = new DbssClient({
       endpoint: emu.url,

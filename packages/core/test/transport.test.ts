@@ -168,11 +168,77 @@ describe('retries sign afresh', () => {
     ]);
   });
 
+  it('a caller abort during a back-off ends the call at once, without another attempt', async () => {
+    // Retry-After: 30 s would hold the call for 30 s; the caller gives up as soon as the first attempt is reported.
+    emu.fault({ status: 503, headers: { 'Retry-After': '30' } }, { times: 1 });
+    const c = new DbssClient({ endpoint: emu.url, auth: { type: 'token', token: DEMO_TOKEN }, proxy: false });
+    const controller = new AbortController();
+    const err = await c
+      .listObsBuckets({ projectId: DEMO_PROJECT_ID, signal: controller.signal, onAttempt: () => controller.abort() })
+      .catch((e) => e);
+    expect(err).toMatchObject({ name: 'DbssAbortError', code: 'ABORTED' });
+    expect(emu.requestCount).toBe(1);
+  });
+
   it('a Retry-After longer than maxRetryAfterMs is not waited for', async () => {
     emu.fault({ status: 429, headers: { 'Retry-After': '120' } }, { times: 1 });
     const c = new DbssClient({ endpoint: emu.url, auth: { type: 'token', token: DEMO_TOKEN }, proxy: false });
     const err = await c.listObsBuckets({ projectId: DEMO_PROJECT_ID }).catch((e) => e);
     expect(err).toMatchObject({ code: 'RATE_LIMITED', status: 429, retryAfter: '120' });
     expect(emu.requestCount).toBe(1);
+  });
+});
+
+describe('a proxy that drops the CONNECT', () => {
+  // A real proxy on port 0 that accepts each CONNECT and destroys the socket without an answer: undici 6's
+  // ProxyAgent reconnected in a loop (about 18,000 CONNECTs for one call, nodejs/undici#3897).
+  let dropper: Server;
+  let dropperUrl: string;
+  let connects = 0;
+  beforeAll(async () => {
+    dropper = createServer((_req, res) => res.writeHead(405).end());
+    dropper.on('connect', (_req, client: Socket) => {
+      connects++;
+      client.destroy();
+    });
+    await new Promise<void>((r) => dropper.listen(0, '127.0.0.1', r));
+    dropperUrl = `http://127.0.0.1:${(dropper.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    dropper.closeAllConnections();
+    await new Promise((r) => dropper.close(r));
+  });
+
+  it('gives one typed connection error per attempt and at most 1 + retries CONNECTs per call', async () => {
+    connects = 0;
+    // HTTPS_PROXY through the environment, as users set it; the target is https (what CONNECT tunnels).
+    const c = DbssClient.fromEnv(
+      {
+        ...envFor({ HTTPS_PROXY: dropperUrl }),
+        DBSS_ENDPOINT: 'https://127.0.0.1:9',
+        DBSS_MAX_RETRIES: '2',
+        DBSS_TIMEOUT_MS: '1000',
+      },
+      { retry: { baseDelayMs: 5, maxDelayMs: 5 } },
+    );
+    const attempts: DbssAttempt[] = [];
+    try {
+      const err = await c.listObsBuckets({ onAttempt: (a) => attempts.push(a) }).catch((e) => e);
+      expect(err).toMatchObject({ name: 'DbssConnectionError', code: 'CONNECTION_ERROR' });
+      expect(attempts.map((a) => [a.attempt, a.failure])).toEqual([
+        [1, 'CONNECTION_ERROR'],
+        [2, 'CONNECTION_ERROR'],
+        [3, 'CONNECTION_ERROR'],
+      ]);
+      // Nothing keeps dialling after the call: the count, read once the call settled, is final.
+      const settled = connects;
+      expect(settled).toBeGreaterThanOrEqual(1);
+      expect(settled).toBeLessThanOrEqual(3);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(connects).toBe(settled);
+      expect(emu.requestCount).toBe(0);
+    } finally {
+      await c.close();
+    }
   });
 });

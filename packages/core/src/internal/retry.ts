@@ -1,7 +1,9 @@
-// The retry policy of DESIGN.md, one branch per rule.
-import { DbssApiError } from '../errors.js';
+// The retry policy of DESIGN.md, one branch per rule, decided from core's own classification of the
+// failure (classifyError), in this one place: the transport asks it after every failed attempt.
+import type { DbssFailure } from '../errors.js';
 
 export interface RetryPolicy {
+  /** The client's retries after the first attempt (a call may pass its own). @default 2 */
   maxRetries: number;
   /** First back-off. @default 500 */
   baseDelayMs: number;
@@ -17,36 +19,28 @@ export const DEFAULT_RETRY: Omit<RetryPolicy, 'maxRetries'> = {
   maxRetryAfterMs: 60_000,
 };
 
-/** Only GET is retried: it is idempotent; a POST (IAM login) is not repeated behind the caller's back. */
-export function isRetryableMethod(method: string): boolean {
-  return method === 'GET';
-}
-
 /**
- * Statuses worth another attempt. Throttled (429): wait as told, then try again. Server-side failures
- * (5xx): transient by nature. No answer at all (connection error, timeout) counts as 500 in ofetch, so
- * it is retried too. Every other 4xx, aborts, and malformed 2xx bodies will not change on retry.
+ * Milliseconds to wait before another attempt after attempt number `attempt` (1-based) failed with
+ * `failure`, or undefined to give up and throw it. `maxRetries` is the call's.
  */
-export const RETRY_STATUS_CODES: number[] = [429, ...Array.from({ length: 100 }, (_, i) => 500 + i)];
-
-/** Milliseconds to wait before retry number `retry` (1-based), or undefined to give up. */
-export function retryDelay(retry: number, err: unknown, policy: RetryPolicy, random = Math.random): number | undefined {
-  const after = err instanceof DbssApiError ? retryAfterMs(err) : undefined;
-  if (after !== undefined) {
-    // The server said how long: honour it, unless it is longer than we are prepared to wait.
-    return after <= policy.maxRetryAfterMs ? after : undefined;
+export function retryDelay(
+  { attempt, maxRetries, method }: { attempt: number; maxRetries: number; method: string },
+  failure: DbssFailure,
+  policy: RetryPolicy,
+  random = Math.random,
+): number | undefined {
+  // Only GET is retried: it is idempotent; a POST (IAM login) is not repeated behind the caller's back.
+  if (method !== 'GET') return undefined;
+  // Out of attempts.
+  if (attempt > maxRetries) return undefined;
+  // Throttled (429), failing on DBSS's side (5xx), no answer or no answer in time: worth another try.
+  // Every other 4xx, an abort, a malformed 2xx body will not change on retry.
+  if (!failure.retryable) return undefined;
+  // The server said how long: honour it, unless it is longer than we are prepared to wait.
+  if (failure.retryAfterMs !== undefined) {
+    return failure.retryAfterMs <= policy.maxRetryAfterMs ? failure.retryAfterMs : undefined;
   }
   // Exponential back-off with jitter (up to 25% less), so clients that failed together spread out.
-  const exp = Math.min(policy.baseDelayMs * 2 ** (retry - 1), policy.maxDelayMs);
+  const exp = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
   return Math.round(exp * (1 - 0.25 * random()));
-}
-
-function retryAfterMs(err: DbssApiError): number | undefined {
-  const h = err.retryAfter;
-  if (h === undefined) return undefined;
-  const secs = Number(h);
-  if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
-  const date = Date.parse(h);
-  if (Number.isFinite(date)) return Math.max(0, date - Date.now());
-  return undefined;
 }

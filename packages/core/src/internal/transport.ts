@@ -1,19 +1,19 @@
 // The one HTTP layer of core: an ofetch instance (retries, back-off, hooks) over a keep-alive undici
 // dispatcher (or an injected fetch). Every attempt is authenticated afresh in `onRequest`, every failure
 // becomes a typed DbssError in one place (`onRequestError` / `onResponseError`).
-import { createFetch, type FetchContext, type FetchOptions } from 'ofetch';
-import { Agent, type Dispatcher, EnvHttpProxyAgent, util as undiciUtil } from 'undici';
+import { type CreateFetchOptions, createFetch, type FetchOptions } from 'ofetch';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, Pool, util as undiciUtil } from 'undici';
 import {
+  classifyError,
   DbssAbortError,
   DbssApiError,
   DbssConnectionError,
   type DbssError,
   DbssTimeoutError,
   DbssTlsError,
-  isDbssError,
 } from '../errors.js';
 import { createRedactor, redactGeneric } from './redact.js';
-import { isRetryableMethod, RETRY_STATUS_CODES, type RetryPolicy, retryDelay } from './retry.js';
+import { type RetryPolicy, retryDelay } from './retry.js';
 
 export type FetchLike = (input: URL | string, init: RequestInit) => Promise<Response>;
 
@@ -70,25 +70,28 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** State of one call, carried to the hooks (and the undici adapter) through ofetch's options. */
-interface CallState {
-  req: SendRequest;
-  opts: SendOptions;
-  attempt: number;
-  started: number;
+/**
+ * State of one attempt, carried to the adapter through ofetch's options (`dbss`): a class, so the adapter
+ * finds it by `instanceof`, not by a cast.
+ */
+class AttemptState {
   /** Set when this attempt's timer fired (the adapter aborted the request and its body). */
-  timedOut: boolean;
+  timedOut = false;
   /** X-Request-Id of this attempt, once its headers arrived. */
-  requestId: string | undefined;
-  /** The typed error of the latest attempt. */
-  error: DbssError | undefined;
-  /** Back-off before the next attempt, decided with the error. */
-  delayMs: number;
+  requestId: string | undefined = undefined;
+  started = 0;
+  constructor(
+    readonly req: SendRequest,
+    readonly opts: SendOptions,
+    readonly attempt: number,
+  ) {}
 }
 
-type DbssFetchOptions = FetchOptions<'text'> & { dbss: CallState };
-type Ctx = FetchContext<string, 'text'>;
-const stateOf = (ctx: Ctx) => (ctx.options as unknown as DbssFetchOptions).dbss;
+/** The attempt's state from the options ofetch hands the adapter. */
+function stateOf(init: object): AttemptState {
+  if ('dbss' in init && init.dbss instanceof AttemptState) return init.dbss;
+  throw new TypeError('core transport: an attempt without its state');
+}
 
 /** What our fetch adapters hand ofetch: the body already read, so a dripped body is under the attempt's timer. */
 class BufferedResponse {
@@ -108,10 +111,7 @@ class BufferedResponse {
   }
 }
 
-/**
- * undici's raw header list, read when asked (core reads one or two headers of an answer): parsing every
- * header of every answer into a record cost more than the reads.
- */
+/** undici's raw header list, read when asked (docs/performance.md, "V8 notes": raw headers). */
 function rawReader(raw: Buffer[]): HeaderReader {
   return {
     get(name) {
@@ -128,9 +128,8 @@ function rawReader(raw: Buffer[]): HeaderReader {
 }
 
 /**
- * The Headers class ofetch builds request headers with: a plain lower-cased record, because every
- * header we send is already a valid string (checked before I/O) and undici takes the record as is.
- * WHATWG Headers validate and sort on every call, which showed up as core's largest own cost.
+ * The Headers class ofetch builds request headers with: a plain lower-cased record (every header we send
+ * is checked before I/O; docs/performance.md, "V8 notes": request headers).
  */
 class RequestHeaders {
   readonly record: Record<string, string> = {};
@@ -164,23 +163,29 @@ class RequestHeaders {
   }
 }
 
-type Adapter = (input: string, init: DbssFetchOptions) => Promise<BufferedResponse>;
+/** The record of the headers ofetch built with RequestHeaders (createFetch's Headers class below). */
+function headerRecord(headers: unknown): Record<string, string> {
+  if (headers instanceof RequestHeaders) return headers.record;
+  throw new TypeError('core transport: request headers not built by RequestHeaders');
+}
+
+/** What ofetch calls as its `fetch`: one attempt, the answer already read (see BufferedResponse). */
+type Adapter = (input: unknown, init: RequestInit) => Promise<BufferedResponse>;
 
 /**
- * undici at its dispatcher API: the answer is buffered by a small handler instead of going through
- * `undici.request`'s body stream, per-request URL parsing and abort signal. That was half of core's cost
- * per call (bench/core.mjs); connection pooling, keep-alive, proxying and HTTP parsing stay undici's.
+ * undici at its dispatcher API, the answer buffered by a small handler; pooling, keep-alive, proxying and
+ * HTTP parsing stay undici's (docs/performance.md, "V8 notes": dispatcher API).
  */
 function undiciAdapter(dispatcher: Dispatcher): Adapter {
   return (_input, init) => {
-    const state = init.dbss;
-    const { url } = state.req;
+    const state = stateOf(init);
+    const { url, method, body } = state.req;
     return dispatchAttempt(dispatcher, state, {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
-      method: init.method as Dispatcher.HttpMethod,
-      headers: (init.headers as unknown as RequestHeaders).record,
-      body: (init.body as string | undefined) ?? null,
+      method: method as Dispatcher.HttpMethod,
+      headers: headerRecord(init.headers),
+      body: body ?? null,
     });
   };
 }
@@ -192,7 +197,7 @@ function undiciAdapter(dispatcher: Dispatcher): Adapter {
  */
 function dispatchAttempt(
   dispatcher: Dispatcher,
-  state: CallState,
+  state: AttemptState,
   options: Dispatcher.DispatchOptions,
 ): Promise<BufferedResponse> {
   return new Promise<BufferedResponse>((resolve, reject) => {
@@ -226,7 +231,7 @@ function dispatchAttempt(
         onHeaders(statusCode, rawHeaders) {
           if (statusCode < 200) return true; // 1xx: the final answer follows
           status = statusCode;
-          headers = rawReader(rawHeaders as unknown as Buffer[]);
+          headers = rawReader(rawHeaders);
           state.requestId = headers.get('x-request-id') ?? undefined;
           return true;
         },
@@ -253,23 +258,25 @@ function abortReason(signal: AbortSignal): Error {
 }
 
 function fetchAdapter(fetchImpl: FetchLike): Adapter {
-  return (_input, init) =>
-    withAttemptTimer(init.dbss, async (signal) => {
-      const res = await fetchImpl(init.dbss.req.url.href, {
-        method: init.method,
-        headers: (init.headers as unknown as RequestHeaders).record,
-        body: init.body as string | undefined,
+  return (_input, init) => {
+    const state = stateOf(init);
+    return withAttemptTimer(state, async (signal) => {
+      const res = await fetchImpl(state.req.url.href, {
+        method: state.req.method,
+        headers: headerRecord(init.headers),
+        body: state.req.body,
         signal,
         redirect: 'manual',
       });
-      init.dbss.requestId = res.headers.get('x-request-id') ?? undefined;
+      state.requestId = res.headers.get('x-request-id') ?? undefined;
       const text = await res.text();
       return new BufferedResponse(res.status, res.headers, text);
     });
+  };
 }
 
 /** Runs one attempt (headers and the whole body) of an injected fetch under the attempt's timer and the caller's signal. */
-async function withAttemptTimer<T>(state: CallState, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withAttemptTimer<T>(state: AttemptState, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const caller = state.opts.signal;
   if (caller?.aborted) throw abortReason(caller);
   const controller = new AbortController();
@@ -283,11 +290,10 @@ async function withAttemptTimer<T>(state: CallState, run: (signal: AbortSignal) 
 
 /**
  * Arms one attempt: its timer, and a listener on the caller's signal; either calls `stop` with its
- * reason. Returns the disarm the adapter calls the moment the attempt settles. A plain setTimeout, not
- * `AbortSignal.timeout()`, which would keep the signal, its listeners and everything they hold (the
- * request, the ofetch context) alive for the full timeout after every call.
+ * reason. Returns the disarm the adapter calls the moment the attempt settles. A plain setTimeout
+ * (docs/performance.md, "V8 notes": attempt timer).
  */
-function armAttempt(state: CallState, stop: (reason: Error) => void): () => void {
+function armAttempt(state: AttemptState, stop: (reason: Error) => void): () => void {
   const { signal: caller, timeoutMs } = state.opts;
   const timer = setTimeout(() => {
     state.timedOut = true;
@@ -311,7 +317,40 @@ export function createDispatcher(proxy: ProxySettings = {}): Dispatcher {
     httpProxy: proxy.httpProxy ?? '',
     httpsProxy: proxy.httpsProxy ?? '',
     noProxy: proxy.noProxy ?? '',
+    factory: poolWithFinalConnectErrors,
   });
+}
+
+/**
+ * The pools undici's proxy agent tunnels through, with one change: a CONNECT the proxy drops (the socket
+ * closes before an answer) fails the waiting requests instead of being dialled again. undici 7 treats that
+ * failure (`UND_ERR_SOCKET`) as recoverable and reconnects at once, forever, even after the request was
+ * aborted: about 18,000 CONNECTs for one call (nodejs/undici#3897; fixed in undici 8 by
+ * `UND_ERR_PRX_CONN`, which needs Node 22). Here it gets the same code, so each attempt costs one CONNECT
+ * and ends in a DbssConnectionError; retries stay core's policy.
+ */
+function poolWithFinalConnectErrors(origin: string | URL, options: object): Dispatcher {
+  const opts = options as Pool.Options;
+  const connect = opts.connect;
+  if (typeof connect !== 'function') return new Pool(origin, opts);
+  return new Pool(origin, {
+    ...opts,
+    connect: (connectOpts, callback) =>
+      connect(connectOpts, (err, socket) => {
+        if (err && (err as { code?: string }).code === 'UND_ERR_SOCKET') callback(new ProxyConnectionError(err), null);
+        else if (err) callback(err, null);
+        else callback(null, socket as NonNullable<typeof socket>);
+      }),
+  });
+}
+
+/** The proxy closed the tunnel before answering the CONNECT (the code undici 8 uses for it). */
+class ProxyConnectionError extends Error {
+  override readonly name = 'ProxyConnectionError';
+  readonly code = 'UND_ERR_PRX_CONN';
+  constructor(cause: Error) {
+    super('the proxy closed the connection before answering CONNECT', { cause });
+  }
 }
 
 export interface TransportOptions {
@@ -327,7 +366,65 @@ export function createTransport(options: TransportOptions): Transport {
   const policy = options.retry;
   const redactorFor = (opts: SendOptions) => (opts.secrets ? createRedactor(opts.secrets()) : redactGeneric);
 
-  const report = (state: CallState, status: number | undefined, failure?: string) =>
+  // ofetch is the HTTP layer: it resolves each attempt's options, builds its headers with RequestHeaders
+  // and calls the adapter. Its retry, hooks and timeout are not used: retries are core's policy, decided
+  // from core's classification of the failure (retry.ts) with a back-off the caller's signal cuts short;
+  // credentials and the attempt's timer belong to each attempt, which this loop runs. One boundary cast:
+  // ofetch types its fetch and Headers as the WHATWG ones, which the adapter and RequestHeaders replace.
+  const $fetch = createFetch({ fetch: adapter, Headers: RequestHeaders } as unknown as CreateFetchOptions);
+
+  /**
+   * The request of one attempt with its credentials: a signature carries its time, a token may have been
+   * renewed. What `authenticate` (or the caller's `beforeAttempt` in it) throws ends the call as thrown.
+   */
+  async function authenticated(state: AttemptState): Promise<SendRequest> {
+    // Object.assign: docs/performance.md, "V8 notes": spreads.
+    const req: SendRequest = Object.assign({}, state.req, { headers: { ...state.req.headers } });
+    const pending = state.opts.authenticate?.(req);
+    if (pending) await pending;
+    return req;
+  }
+
+  /** One attempt through ofetch and the adapter. Resolves with any answer; rejects when there is none. */
+  async function attempt(state: AttemptState, req: SendRequest): Promise<BufferedResponse> {
+    const { opts } = state;
+    // The attempt's timer (and the caller's signal) are the adapters' (dispatchAttempt, withAttemptTimer):
+    // it covers the body, which they read before resolving.
+    state.started = opts.onAttempt ? performance.now() : 0;
+    // The URL object, not its href: docs/performance.md, "V8 notes": ofetch options.
+    const res = await $fetch.raw(
+      req.url as unknown as string,
+      {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        responseType: 'text',
+        retry: false,
+        ignoreResponseError: true,
+        dbss: state,
+      } as FetchOptions<'text'>,
+    );
+    if (res instanceof BufferedResponse) return res;
+    throw new TypeError('core transport: an answer not read by the adapter');
+  }
+
+  /** The typed error of an attempt that got no answer. */
+  function noAnswer(state: AttemptState, err: unknown): DbssError {
+    const { opts } = state;
+    if (opts.signal?.aborted) return new DbssAbortError({ cause: opts.signal.reason });
+    if (state.timedOut) return new DbssTimeoutError(opts.timeoutMs, { requestId: state.requestId });
+    // ofetch wraps what the adapter threw.
+    const cause = err instanceof Error && err.cause !== undefined ? err.cause : err;
+    // A certificate that is not trusted (classified not retryable: the next attempt would meet it again).
+    const tls = tlsCode(cause);
+    if (tls) return new DbssTlsError(state.req.url.origin, tls, { cause });
+    return new DbssConnectionError(`Could not reach ${state.req.url.origin}: ${describeCause(cause)}`, {
+      cause,
+      requestId: state.requestId,
+    });
+  }
+
+  const report = (state: AttemptState, status: number | undefined, failure?: string) =>
     state.opts.onAttempt?.({
       status,
       requestId: state.requestId,
@@ -336,132 +433,51 @@ export function createTransport(options: TransportOptions): Transport {
       failure,
     });
 
-  const $fetch = createFetch({
-    fetch: adapter as unknown as typeof fetch,
-    Headers: RequestHeaders as unknown as typeof Headers,
-  });
-  // Every call's options include these (added in send()), rather than being ofetch defaults
-  // (`$fetch.create`): ofetch merges defaults into a call's options with a second object spread, which
-  // V8 runs on a slow path, about 4 µs a call, a tenth of core's own cost.
-  const baseOptions: FetchOptions<'text'> = {
-    responseType: 'text',
-    // Retried statuses: 429 and every 5xx. A request with no answer counts as 500 in ofetch, so
-    // connection errors and timeouts are retried too; aborts opt out in onRequestError.
-    retryStatusCodes: RETRY_STATUS_CODES,
-    retryDelay: (ctx) => stateOf(ctx as Ctx).delayMs,
-    async onRequest(ctx) {
-      const state = stateOf(ctx as Ctx);
-      const { opts } = state;
-      state.attempt++;
-      state.requestId = undefined;
-      state.error = undefined;
-      state.timedOut = false;
-      // A caller abort during a back-off: do not send the next attempt.
-      if (opts.signal?.aborted) throw new DbssAbortError({ cause: opts.signal.reason });
-      // Credentials per attempt: a signature carries its time, a token may have been renewed.
-      // (Object.assign: a spread followed by more properties is a slow path in V8.)
-      const req: SendRequest = Object.assign({}, state.req, { headers: { ...state.req.headers } });
-      if (opts.authenticate) {
-        const pending = opts.authenticate(req);
-        if (pending) await pending;
-      }
-      ctx.options.headers = new RequestHeaders(req.headers) as unknown as Headers;
-      // The attempt's timer (and the caller's signal) are the adapters' (dispatchAttempt, withAttemptTimer): it covers the
-      // body, which they read before resolving. ofetch's own `timeout` is not used: it is cleared once
-      // headers arrive.
-      state.started = opts.onAttempt ? performance.now() : 0;
-    },
-    onRequestError(ctx) {
-      const state = stateOf(ctx as Ctx);
-      const { opts } = state;
-      const cause = ctx.error;
-      let err: DbssError;
-      if (opts.signal?.aborted) {
-        err = new DbssAbortError({ cause: opts.signal.reason });
-        // The caller gave up: never retried.
-        ctx.options.retry = false;
-      } else if (state.timedOut) {
-        err = new DbssTimeoutError(opts.timeoutMs, { requestId: state.requestId });
-      } else if (tlsCode(cause)) {
-        // The next attempt would meet the same certificate: not retried.
-        err = new DbssTlsError(state.req.url.origin, tlsCode(cause) as string, { cause });
-        ctx.options.retry = false;
-      } else {
-        err = new DbssConnectionError(`Could not reach ${state.req.url.origin}: ${describeCause(cause)}`, {
-          cause,
-          requestId: state.requestId,
-        });
-      }
-      decide(ctx as Ctx, state, err);
-      report(state, undefined, err.code);
-    },
-    onResponse(ctx) {
-      const state = stateOf(ctx as Ctx);
-      report(state, ctx.response.status);
-    },
-    onResponseError(ctx) {
-      const state = stateOf(ctx as Ctx);
-      const res = ctx.response as unknown as BufferedResponse;
-      decide(ctx as Ctx, state, DbssApiError.generate(res.status, res.bodyText, res.headers, redactorFor(state.opts)));
-    },
-  };
-
-  /** Records the attempt's error (ofetch keeps it as the cause) and how long to wait, or not to retry. */
-  function decide(ctx: Ctx, state: CallState, err: DbssError) {
-    state.error = err;
-    ctx.error = err;
-    const delay = retryDelay(state.attempt, err, policy);
-    // A Retry-After longer than we are prepared to wait: give up now with this error.
-    if (delay === undefined) ctx.options.retry = false;
-    else state.delayMs = delay;
-  }
-
   return {
     async send(req, opts) {
-      if (opts.signal?.aborted) throw new DbssAbortError({ cause: opts.signal.reason });
-      const state: CallState = {
-        req,
-        opts,
-        attempt: 0,
-        started: 0,
-        timedOut: false,
-        requestId: undefined,
-        error: undefined,
-        delayMs: 0,
-      };
-      let res: BufferedResponse;
-      try {
-        // The URL object, not its href: ofetch then skips its base-URL and query handling, which deletes
-        // option keys (and so slows every later read of the options object).
-        res = (await $fetch.raw(
-          req.url as unknown as string,
-          // This call's own options, then the shared ones (none of the same name). Object.assign rather than
-          // `{ ...baseOptions, method, … }`: V8 builds a spread followed by more properties on a slow path.
-          Object.assign(
-            {
-              method: req.method,
-              body: req.body,
-              // Only GET is retried (ofetch would retry any non-payload method).
-              retry: isRetryableMethod(req.method) ? opts.maxRetries : 0,
-              dbss: state,
-            },
-            baseOptions,
-          ) as DbssFetchOptions,
-        )) as unknown as BufferedResponse;
-      } catch (err) {
-        if (isDbssError(err)) throw err;
-        // ofetch's FetchError: our typed error is the attempt's error.
-        if (state.error) throw state.error;
-        throw err;
+      for (let n = 1; ; n++) {
+        // A caller abort before the first attempt or during a back-off: do not send.
+        if (opts.signal?.aborted) throw new DbssAbortError({ cause: opts.signal.reason });
+        const state = new AttemptState(req, opts, n);
+        const signed = await authenticated(state);
+        let error: DbssError;
+        try {
+          const res = await attempt(state, signed);
+          report(state, res.status);
+          if (res.ok) return { status: res.status, headers: res.headers, text: res.bodyText };
+          // Error statuses, and 1xx/3xx (redirects are not followed), classed by status.
+          error = DbssApiError.generate(res.status, res.bodyText, res.headers, redactorFor(opts));
+        } catch (err) {
+          error = noAnswer(state, err);
+          report(state, undefined, error.code);
+        }
+        const delay = retryDelay(
+          { attempt: n, maxRetries: opts.maxRetries, method: req.method },
+          classifyError(error),
+          policy,
+        );
+        if (delay === undefined) throw error;
+        await backOff(delay, opts.signal);
       }
-      // 1xx/3xx (redirects are not followed) are errors too, classed by status.
-      if (!res.ok) throw DbssApiError.generate(res.status, res.bodyText, res.headers, redactorFor(opts));
-      return { status: res.status, headers: res.headers, text: res.bodyText };
     },
     async close() {
       await dispatcher?.close();
     },
   };
+}
+
+/** The wait before a retry; the caller's signal ends it at once (the loop then throws DbssAbortError). */
+function backOff(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Node's certificate verification codes (OpenSSL's, and the host name check). */
@@ -479,8 +495,8 @@ function tlsCode(err: unknown): string | undefined {
 
 function describeCause(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
-  if (e?.cause?.code) return e.cause.code;
   if (e?.code) return e.code;
+  if (e?.cause?.code) return e.cause.code;
   if (e?.cause?.message) return e.cause.message;
   return e?.message ?? String(err);
 }
