@@ -2,10 +2,13 @@
 // REDIS_URL), same upstream (the emulator, own process), 50 connections spread over the replicas.
 // Prints req/s and upstream calls per request, and each Redis figure ÷ its no-Redis twin; the two
 // run alternately, BENCH_FLEET_ROUNDS times each, and the best run of each counts.
+// Then one row per Redis topology (single server, Redis Cluster 3+3, Sentinel 1+1 with 3 sentinels)
+// on the load that asks Redis most (distinct tokens, no cache, rate limit on), each ÷ single.
+// `node bench/fleet.mjs topologies` runs only those rows.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { startRedis, startReplicas } from '../scripts/cluster.mjs';
+import { startReplicas, startTopology, TOPOLOGIES } from '../scripts/cluster.mjs';
 import { startProcess, table } from './lib.mjs';
 
 const SERVERS = new URL('./servers.mjs', import.meta.url).pathname;
@@ -50,7 +53,10 @@ async function load(replicas, distinct) {
   );
   const results = await Promise.all(runs);
   const bad = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
-  if (bad) throw new Error(`${bad} failed requests`);
+  if (bad)
+    throw new Error(
+      `${bad} failed requests (status codes ${JSON.stringify(results.map((r) => r.statusCodeStats))}, errors ${results.reduce((n, r) => n + r.errors, 0)}, timeouts ${results.reduce((n, r) => n + r.timeouts, 0)})`,
+    );
   return {
     rps: results.reduce((n, r) => n + r.requests.average, 0),
     total: results.reduce((n, r) => n + r.requests.total, 0),
@@ -95,13 +101,16 @@ const rows = [
 ];
 const summary = [];
 
-/** One measured run: a fresh fleet (so no cache carries over), the load, the upstream calls it made. */
+/**
+ * One measured run: a fresh fleet (so no cache carries over), the load, the upstream calls it made.
+ * `withRedis`: false, true (one server) or a topology name.
+ */
 async function measure(s, withRedis) {
-  const redis = withRedis ? await startRedis() : undefined;
+  const redis = withRedis ? await startTopology(withRedis === true ? 'single' : withRedis) : undefined;
   const replicas = await startReplicas(REPLICAS, {
     DBSS_ENDPOINT: upstream.url,
     ...s.env,
-    ...(redis ? { REDIS_URL: redis.url, GATEWAY_STORE_SECRET: STORE_SECRET } : {}),
+    ...(redis ? { ...redis.env, GATEWAY_STORE_SECRET: STORE_SECRET } : {}),
   });
   try {
     if (redis) {
@@ -109,7 +118,7 @@ async function measure(s, withRedis) {
       if (!/^dbss_gateway_redis_up 1$/m.test(metrics)) throw new Error('replica 1 is not connected to Redis');
     }
     // CPU per request is the steadier cost figure on a busy machine: req/s also measures the neighbours.
-    const pids = [...replicas.map((g) => g.child.pid), redis?.child.pid].filter(Boolean);
+    const pids = [...replicas.map((g) => g.child.pid), ...(redis?.pids ?? [])];
     const cpu = () => pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
     const [before, cpuBefore] = [await upstreamCount(), cpu()];
     const r = await load(replicas, s.distinct);
@@ -121,9 +130,19 @@ async function measure(s, withRedis) {
   }
 }
 
+const topologyRows = [
+  [
+    'topology (distinct tokens, no cache, rate limit on; c=50 over 3 replicas)',
+    'req/s',
+    'p99 ms',
+    '÷ single',
+    'CPU µs / request (replicas + Redis)',
+  ],
+];
+const onlyTopologies = process.argv[2] === 'topologies';
 try {
   // `node bench/fleet.mjs distinct` runs only the scenarios whose name contains "distinct".
-  for (const s of SCENARIOS.filter((x) => !process.argv[2] || x.name.includes(process.argv[2]))) {
+  for (const s of SCENARIOS.filter((x) => !onlyTopologies && (!process.argv[2] || x.name.includes(process.argv[2])))) {
     // Alternate the two states; the best run of each counts (other work on the machine only slows runs down).
     const best = new Map();
     for (let round = 0; round < ROUNDS; round++) {
@@ -155,6 +174,22 @@ try {
       callsRatio: shared.calls ? local.calls / local.total / (shared.calls / shared.total) : undefined,
     });
   }
+  if (onlyTopologies || !process.argv[2]) {
+    // The topologies alternate too; the best run of each counts.
+    const s = SCENARIOS.find((x) => x.distinct);
+    const best = new Map();
+    for (let round = 0; round < ROUNDS; round++)
+      // Each round starts with another topology, so none always runs first (or last) on a busy machine.
+      for (const kind of TOPOLOGIES.map((_k, i) => TOPOLOGIES[(i + round) % TOPOLOGIES.length])) {
+        const r = await measure(s, kind);
+        if (!best.has(kind) || r.rps > best.get(kind).rps) best.set(kind, r);
+      }
+    const single = best.get('single');
+    for (const kind of TOPOLOGIES) {
+      const r = best.get(kind);
+      topologyRows.push([kind, r.rps.toFixed(0), r.p99, (r.rps / single.rps).toFixed(2), r.cpuUs.toFixed(0)]);
+    }
+  }
 } finally {
   upstream.child.kill();
 }
@@ -162,12 +197,19 @@ try {
 console.log(
   `\n## fleet: ${REPLICAS} gateway replicas, ${CONNECTIONS} connections × ${DURATION} s per run, best of ${ROUNDS} alternating runs, same upstream\n`,
 );
-console.log(table(rows));
+if (rows.length > 1) console.log(table(rows));
 const distinct = summary.find((x) => x.s.distinct);
-console.log(
-  `\nRedis cost on distinct tokens: ${distinct?.ratio}× the in-process req/s (goal ≥ 0.8), ${distinct?.cpuRatio}× the CPU per request; ` +
-    summary
-      .filter((x) => !x.s.distinct && x.callsRatio)
-      .map((x) => `${x.s.name}: ${x.callsRatio.toFixed(1)}× fewer upstream calls per request with Redis`)
-      .join('; '),
-);
+if (distinct)
+  console.log(
+    `\nRedis cost on distinct tokens: ${distinct?.ratio}× the in-process req/s (goal ≥ 0.8), ${distinct?.cpuRatio}× the CPU per request; ` +
+      summary
+        .filter((x) => !x.s.distinct && x.callsRatio)
+        .map((x) => `${x.s.name}: ${x.callsRatio.toFixed(1)}× fewer upstream calls per request with Redis`)
+        .join('; '),
+  );
+if (topologyRows.length > 1) {
+  console.log(
+    `\n## fleet per Redis topology, best of ${ROUNDS} alternating runs (goal: cluster and sentinel ≥ 0.8× single)\n`,
+  );
+  console.log(table(topologyRows));
+}

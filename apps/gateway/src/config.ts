@@ -16,6 +16,7 @@ import {
 } from '@dbss-obs/core';
 import { parseTrustedProxies } from './client-address.js';
 import { DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS } from './server.js';
+import { REDIS_TOPOLOGY_VARIABLES, type RedisConnection, redisConnectionFromEnv } from './shared/redis-config.js';
 import { MIN_STORE_SECRET_LENGTH } from './shared/seal.js';
 import type { ApiKey } from './use-credentials.js';
 import type { GatewayOptions } from './yoga.js';
@@ -36,8 +37,12 @@ export interface GatewayConfig {
   serviceName: string;
   /** OTEL_SDK_DISABLED=true: no spans at all (traceparent is not sent on). */
   tracing: boolean;
-  /** REDIS_URL: share cache, coalescing and limits with other replicas; unset keeps them in process. */
-  redisUrl?: string;
+  /**
+   * REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS (+ REDIS_SENTINEL_MASTER, REDIS_USERNAME,
+   * REDIS_PASSWORD, REDIS_TLS, REDIS_TLS_CA_FILE): share cache, coalescing and limits with other
+   * replicas; unset keeps them in process.
+   */
+  redis?: RedisConnection;
   /** GATEWAY_STORE_SECRET: keys are HMACs and values tagged under it; required with any Redis variable. */
   storeSecret?: string;
   /** GATEWAY_REDIS_TIMEOUT_MS: a Redis command slower than this counts as Redis being down. */
@@ -118,15 +123,12 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
         ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'
         : 'OTEL_EXPORTER_OTLP_ENDPOINT',
     );
-  const redisUrl = env.REDIS_URL?.trim() || undefined;
-  if (redisUrl && !/^rediss?:\/\/[^\s/]+/i.test(redisUrl))
-    fail('REDIS_URL', 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0.');
   // Shared state is only as trustworthy as its secret: with any Redis there must be one, and it never
   // goes to Redis (the salt that used to sit there in clear is gone).
   if (env.GATEWAY_KEY_SALT?.trim())
     fail('GATEWAY_KEY_SALT', 'is no longer read: set GATEWAY_STORE_SECRET (at least 32 characters) instead.');
   const storeSecret = env.GATEWAY_STORE_SECRET?.trim() || undefined;
-  const redisVariables = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'].filter((v) => env[v]?.trim());
+  const redisVariables = REDIS_TOPOLOGY_VARIABLES.filter((v) => env[v]?.trim());
   if (storeSecret === undefined && redisVariables.length > 0)
     fail(
       'GATEWAY_STORE_SECRET',
@@ -137,6 +139,8 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
       'GATEWAY_STORE_SECRET',
       `must be at least ${MIN_STORE_SECRET_LENGTH} characters (e.g. openssl rand -base64 48).`,
     );
+  // After the secret: a Redis without one is refused first, whatever else is wrong with it.
+  const redis = redisConnectionFromEnv(env);
   const proxies = env.GATEWAY_TRUSTED_PROXIES?.trim();
   let trustedProxies: GatewayOptions['trustedProxies'];
   try {
@@ -177,7 +181,7 @@ export function gatewayConfigFromEnv(env: Env): GatewayConfig {
     otlp: Boolean(otlpEndpoint),
     tracing: !bool(env, 'OTEL_SDK_DISABLED'),
     serviceName: env.OTEL_SERVICE_NAME?.trim() || 'dbss-obs-gateway',
-    redisUrl,
+    redis,
     storeSecret,
     redisTimeoutMs: int(env, 'GATEWAY_REDIS_TIMEOUT_MS', 250, 10, 60_000),
     ...listenerFromEnv(env),

@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   // in process. Connecting waits at most 2 s: a Redis that is down delays nothing more.
   const metrics = createMetrics();
   const store = await createSharedStore({
-    redisUrl: cfg.redisUrl,
+    redis: cfg.redis,
     secret: cfg.storeSecret,
     onRejected: metrics.storeRejected,
     commandTimeoutMs: cfg.redisTimeoutMs,

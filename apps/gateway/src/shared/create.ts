@@ -1,12 +1,13 @@
 // The store the gateway runs with. Redis support (ioredis and the fallback around it) is loaded only
-// when REDIS_URL is set: a gateway without Redis does not carry it (about 20 MB of resident memory).
+// when a Redis is configured: a gateway without Redis does not carry it (about 20 MB of resident memory).
 import type { FallbackStore, StoreLogger } from './fallback-store.js';
 import { MemoryStore } from './memory-store.js';
+import type { RedisConnection } from './redis-config.js';
 import type { SharedStore } from './store.js';
 
 export interface SharedStoreOptions {
-  /** Redis to share state through; unset keeps state in this process. */
-  redisUrl?: string;
+  /** Redis to share state through (one server, a Cluster or Sentinel); unset keeps state in this process. */
+  redis?: RedisConnection;
   /** GATEWAY_STORE_SECRET: required with Redis (keys are HMACs and values are tagged under it). */
   secret?: string;
   /** Told about every value read back from Redis that did not verify (dbss_gateway_store_rejected_total). */
@@ -21,10 +22,10 @@ export interface SharedStoreOptions {
  * at most 2 s: a Redis that is down delays nothing more).
  */
 export async function createSharedStore(opts: SharedStoreOptions = {}): Promise<SharedStore> {
-  if (!opts.redisUrl) return new MemoryStore();
+  if (!opts.redis) return new MemoryStore();
   const { FallbackStore } = await import('./fallback-store.js');
   const store = new FallbackStore({
-    url: opts.redisUrl,
+    connection: opts.redis,
     secret: opts.secret ?? '',
     onRejected: opts.onRejected,
     commandTimeoutMs: opts.commandTimeoutMs,

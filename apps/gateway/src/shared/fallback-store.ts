@@ -1,6 +1,7 @@
 // Redis when it answers, this process when it does not: no request fails because of Redis.
 // Each transition is logged once; `redisUp` feeds dbss_gateway_redis_up.
 import { MemoryStore } from './memory-store.js';
+import { describeRedis, redisConnectionFromEnv } from './redis-config.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
 import type { HitResult, SharedStore, StoreKey } from './store.js';
 
@@ -12,7 +13,10 @@ export interface StoreLogger {
 
 export interface FallbackStoreOptions extends Omit<RedisStoreOptions, 'onStatus' | 'onError'> {
   logger?: StoreLogger;
-  /** After a failed command, use the in-process store this long before trying Redis again. @default 1000 */
+  /**
+   * After a failed command, the in-process store answers until a probe finds Redis able to serve every
+   * key again (every slot's master in a cluster); a probe runs this often. @default 1000
+   */
   coolDownMs?: number;
   /** The in-process store used while Redis is down. @default a new MemoryStore */
   memory?: MemoryStore;
@@ -25,7 +29,10 @@ export class FallbackStore implements SharedStore {
   readonly #logger: StoreLogger | undefined;
   readonly #coolDownMs: number;
   readonly #where: { redis: string };
-  #downUntil = 0;
+  /** False from a failed command until a probe succeeds (or the connection is made again). */
+  #healthy = true;
+  #probe: NodeJS.Timeout | undefined;
+  #closed = false;
   /** What was last logged: undefined before the first connection attempt settled. */
   #reported: boolean | undefined;
 
@@ -33,17 +40,23 @@ export class FallbackStore implements SharedStore {
     this.#logger = opts.logger;
     this.#coolDownMs = opts.coolDownMs ?? 1000;
     this.memory = opts.memory ?? new MemoryStore();
-    this.#where = { redis: redisAddress(opts.url) };
+    const connection = opts.connection ?? redisConnectionFromEnv({ REDIS_URL: opts.url });
+    this.#where = { redis: connection ? describeRedis(connection) : 'redis' };
     this.redisStore = new RedisStore({
       ...opts,
-      onStatus: () => this.#report(),
+      connection,
+      onStatus: (up) => {
+        // A new connection is a working one; a lost one is reported at once.
+        if (up) this.#healthy = true;
+        this.#report();
+      },
       onError: () => this.#failed(),
     });
   }
 
   /** True while shared state lives in Redis; false while this process stands in for it. */
   get redisUp(): boolean {
-    return this.redisStore.up && Date.now() >= this.#downUntil;
+    return this.redisStore.up && this.#healthy;
   }
 
   /** Connects at start; resolves whether Redis is usable (the store works either way). */
@@ -54,12 +67,29 @@ export class FallbackStore implements SharedStore {
   }
 
   #failed(): void {
-    this.#downUntil = Date.now() + this.#coolDownMs;
+    this.#healthy = false;
     this.#report();
+    // Requests do not probe (each would wait for a dead node); one timer does, until Redis serves again.
+    this.#probe ??= setInterval(() => {
+      if (!this.redisStore.up) return; // reconnecting: its 'ready' ends the outage
+      this.redisStore.ping().then(
+        () => {
+          this.#healthy = true;
+          this.#report();
+        },
+        () => {},
+      );
+    }, this.#coolDownMs);
+    this.#probe.unref();
   }
 
   #report(): void {
+    if (this.#closed) return; // closing is not an outage
     const up = this.redisUp;
+    if (up && this.#probe) {
+      clearInterval(this.#probe);
+      this.#probe = undefined;
+    }
     if (this.#reported === up) return;
     const first = this.#reported === undefined;
     this.#reported = up;
@@ -70,7 +100,7 @@ export class FallbackStore implements SharedStore {
   /** Runs `op` on Redis when it is up, else (or when it fails) on the in-process store. */
   async #use<R>(op: (s: SharedStore) => Promise<R>): Promise<R> {
     if (!this.redisUp) {
-      if (this.#reported === true) this.#report();
+      if (this.#reported !== false) this.#report();
       return op(this.memory);
     }
     try {
@@ -106,17 +136,9 @@ export class FallbackStore implements SharedStore {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#probe);
     await this.redisStore.close();
     await this.memory.close();
-  }
-}
-
-/** host:port of a Redis URL, for logs (never its password). */
-export function redisAddress(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '6379'}`;
-  } catch {
-    return 'redis';
   }
 }

@@ -1,14 +1,17 @@
 // The Redis SharedStore: state every replica sees. Commands fail fast (short timeout, no offline
 // queue) so a dead Redis costs milliseconds; FallbackStore turns those failures into in-process state.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { GCRA_HIT, LOCK_EXTEND, LOCK_RELEASE, LOCK_STEP } from './lua.js';
+import { type RedisConnection, redisConnectionFromEnv } from './redis-config.js';
+import { createRedisClient, pingOwners, type RedisClient } from './redis-connect.js';
 import { createSealer, type Sealer } from './seal.js';
 import { groupOf, type HitResult, type SharedStore, type StoreKey, sleep } from './store.js';
 
 export interface RedisStoreOptions {
-  /** `redis://[:password@]host:port[/db]` (or `rediss://`). Never logged: it may hold a password. */
-  url: string;
+  /** Which Redis: one server, a Cluster or Sentinel (see redis-config.ts). Never logged: it may hold a password. */
+  connection?: RedisConnection;
+  /** Shorthand for one server: `redis://[user:password@]host:port[/db]` (or `rediss://`). */
+  url?: string;
   /** Prefix of every key, so several deployments can share one Redis. @default 'dbss-obs:' */
   keyPrefix?: string;
   /**
@@ -36,12 +39,12 @@ export interface RedisStoreOptions {
   onError?: (err: unknown) => void;
 }
 
-interface ScriptedRedis extends Redis {
+type ScriptedRedis = RedisClient & {
   dbssHit(key: string, limit: number, windowMs: number, cost: number, now: string): Promise<[number, number, number]>;
   dbssLockStep(lock: string, result: string, id: string, ttlMs: number, waitFor: string): Promise<[number, string]>;
   dbssLockExtend(lock: string, id: string, ttlMs: number): Promise<number>;
   dbssLockRelease(lock: string, result: string, id: string, payload: string, ttlMs: number): Promise<number>;
-}
+};
 
 /** Thrown to waiters when the replica that made a coalesced call saw it throw (not an error value). */
 export class CoalescedCallError extends Error {
@@ -63,7 +66,7 @@ export class RedisStore implements SharedStore {
   readonly #opts: RedisStoreOptions;
   readonly #inflight = new Map<string, Promise<unknown>>();
   /** A second connection, in subscriber mode: holders publish on the lock key when they finish. */
-  readonly #sub: Redis;
+  readonly #sub: RedisClient;
   /** This replica's waiter per lock key (callers here join one promise, so there is one at most). */
   readonly #wakers = new Map<string, () => void>();
   /** The last value verified per key: a hot entry read again costs no second HMAC. */
@@ -78,18 +81,16 @@ export class RedisStore implements SharedStore {
     this.#now = opts.now ?? Date.now;
     this.#limitClock = opts.now;
     this.#pollMs = opts.pollMs ?? 10;
-    this.redis = new Redis(opts.url, {
-      lazyConnect: true,
-      // A command while disconnected fails at once instead of queueing behind a reconnect.
-      enableOfflineQueue: false,
-      commandTimeout: opts.commandTimeoutMs ?? 250,
-      connectTimeout: opts.connectTimeoutMs ?? 1000,
-      maxRetriesPerRequest: 1,
-      // Commands issued in the same tick go out as one pipeline: fewer writes under concurrency.
-      enableAutoPipelining: true,
-      // Keep trying to come back, at most once a second.
-      retryStrategy: (times) => Math.min(50 * times, 1000),
-    }) as ScriptedRedis;
+    const connection = opts.connection ?? redisConnectionFromEnv({ REDIS_URL: opts.url });
+    if (!connection) throw new Error('RedisStore needs a connection or a url.');
+    const client = (autoPipelining: boolean) =>
+      createRedisClient(connection, {
+        commandTimeoutMs: opts.commandTimeoutMs ?? 250,
+        connectTimeoutMs: opts.connectTimeoutMs ?? 1000,
+        autoPipelining,
+      });
+    // Commands issued in the same tick go out as one pipeline: fewer writes under concurrency.
+    this.redis = client(true) as ScriptedRedis;
     this.redis.defineCommand('dbssHit', { numberOfKeys: 1, lua: GCRA_HIT });
     this.redis.defineCommand('dbssLockStep', { numberOfKeys: 2, lua: LOCK_STEP });
     this.redis.defineCommand('dbssLockExtend', { numberOfKeys: 1, lua: LOCK_EXTEND });
@@ -98,9 +99,16 @@ export class RedisStore implements SharedStore {
     this.redis.on('close', () => this.#setUp(false));
     // Without a listener ioredis prints every connection error; FallbackStore reports transitions.
     this.redis.on('error', () => {});
-    this.#sub = this.redis.duplicate({ enableAutoPipelining: false });
+    // Wake-ups are classic PUBLISH/SUBSCRIBE: in a cluster a PUBLISH reaches every node, so this
+    // connection may sit on any of them (docs/fleet.md says why not sharded pub/sub).
+    this.#sub = client(false);
     this.#sub.on('error', () => {});
     this.#sub.on('message', (channel: string) => this.#wakers.get(channel)?.());
+  }
+
+  /** Resolves when Redis can serve every key (see pingOwners). */
+  ping(): Promise<void> {
+    return pingOwners(this.redis);
   }
 
   /** Connected and ready for commands. */

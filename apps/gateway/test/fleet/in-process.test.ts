@@ -216,9 +216,16 @@ describe('fleet configuration', () => {
       GATEWAY_RATE_LIMIT: '600',
       GATEWAY_UPSTREAM_RPS: '20',
     });
-    expect(cfg.redisUrl).toBe('redis://:secret@127.0.0.1:6379/0');
+    expect(cfg.redis).toEqual({
+      topology: 'single',
+      node: { host: '127.0.0.1', port: 6379 },
+      db: 0,
+      username: undefined,
+      password: 'secret',
+      tls: undefined,
+    });
     expect(cfg.gateway).toMatchObject({ staleMs: 300_000, rateLimitPerMinute: 600, upstreamRps: 20 });
-    expect(gatewayConfigFromEnv(base)).toMatchObject({ redisUrl: undefined, gateway: { rateLimitPerMinute: 0 } });
+    expect(gatewayConfigFromEnv(base)).toMatchObject({ redis: undefined, gateway: { rateLimitPerMinute: 0 } });
   });
 
   it.each([
@@ -234,7 +241,8 @@ describe('fleet configuration', () => {
     ['GATEWAY_TRUSTED_PROXIES', '127.0.0.1,not-an-ip'],
     ['GATEWAY_REDIS_TIMEOUT_MS', '0'],
   ])('a bad %s fails at start, naming the variable', (variable, value) => {
-    expect(() => gatewayConfigFromEnv({ ...base, [variable]: value })).toThrow(
+    // With a valid secret, so a bad Redis variable is what fails (a missing secret is refused first).
+    expect(() => gatewayConfigFromEnv({ ...base, GATEWAY_STORE_SECRET: 's'.repeat(32), [variable]: value })).toThrow(
       expect.objectContaining({ variable, code: 'CONFIG_ERROR' }),
     );
   });

@@ -1,0 +1,164 @@
+// The checks every Redis topology passes (Cluster, Sentinel): one home, called by each topology's file
+// with its own fleet (one Redis topology per file, reused across its cases).
+import { expect } from 'vitest';
+import { bucketsOf, type Fleet, type FleetAnswer, sleep, waitUntil } from './harness.js';
+
+/** What every gateway process of the topology tests runs with (the store secret every replica shares). */
+export const STORE_ENV = {
+  GATEWAY_STORE_SECRET: 'topology-tests-store-secret-0123456789abcdef',
+  GATEWAY_CACHE_TTL_MS: '10000',
+  DBSS_TIMEOUT_MS: '8000',
+  // The tests count exact upstream calls: a slow Redis on a loaded CI machine must not pass for an outage.
+  GATEWAY_REDIS_TIMEOUT_MS: '2000',
+};
+
+export const wire = (p: string) => bucketsOf(p).map((b) => ({ bucketName: b.bucket_name, location: b.location }));
+export const served = (a: FleetAnswer) => a.status === 200 && !a.body.errors && Array.isArray(a.body.data?.obsBuckets);
+
+/** 300 identical concurrent queries over the replicas make exactly 1 upstream call. */
+export async function burstMakesOneCall(fleet: Fleet, token: string, project: string): Promise<void> {
+  // Until the emulator's hold/release control lands: a long delay keeps the one call open while the
+  // 300 arrive (a late arrival finds the cached answer, which is one call too).
+  fleet.emulator.fault({ delayMs: 2000 }, { projectId: project });
+  const n = fleet.replicas.length;
+  const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => fleet.query(i % n, token, project)));
+  for (const a of answers) expect(a.body).toEqual({ data: { obsBuckets: wire(project) } });
+  // A replica that fell back to its own state (a slow Redis on a loaded machine) says so in its log.
+  const fellBack = fleet.replicas.map((r) =>
+    r
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('redis unreachable')),
+  );
+  expect(fleet.upstreamCalls(project), JSON.stringify(fellBack)).toBe(1);
+}
+
+/** 20 tokens × 3 projects × every replica, twice: no answer holds data its token may not see. */
+export async function noCrossCallerData(
+  fleet: Fleet,
+  tokens: { token: string; projects: string[] }[],
+  projects: string[],
+): Promise<void> {
+  const asks = tokens.flatMap((t) =>
+    fleet.replicas.flatMap((_r, replica) => projects.map((project) => ({ ...t, replica, project }))),
+  );
+  const answers = await Promise.all(
+    [...asks, ...asks].map(async (a) => ({ ...a, answer: await fleet.query(a.replica, a.token, a.project) })),
+  );
+  let leaks = 0;
+  for (const { projects: allowed, project, answer } of answers) {
+    if (allowed.includes(project)) expect(answer.body.data?.obsBuckets).toEqual(wire(project));
+    else {
+      if (answer.body.data?.obsBuckets) leaks++;
+      expect(answer.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+  }
+  expect(leaks).toBe(0);
+}
+
+/**
+ * N + 40 requests of one caller at once over the replicas: N served (plus what a sliding limit lets
+ * through in the seconds the burst took: ⌊s·N/60⌋), the rest RATE_LIMITED.
+ */
+export async function fleetRateLimitIsExact(fleet: Fleet, token: string, project: string, limit: number) {
+  const n = fleet.replicas.length;
+  const t0 = Date.now();
+  const answers = await Promise.all(Array.from({ length: limit + 40 }, (_, i) => fleet.query(i % n, token, project)));
+  const seconds = (Date.now() - t0) / 1000;
+  const ok = answers.filter(served).length;
+  expect(ok).toBeGreaterThanOrEqual(limit);
+  expect(ok).toBeLessThanOrEqual(limit + Math.floor((seconds * limit) / 60));
+  for (const a of answers.filter((x) => !served(x))) {
+    expect(a.status).toBeLessThan(500);
+    expect(a.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+  }
+}
+
+export interface FailoverResult {
+  ok: number;
+  failed: number;
+  slowestMs: number;
+  /** Kill → the replica (or new master) reports role master. */
+  promotionMs: number;
+  /** Promotion → every gateway replica reports redis_up 1 again. */
+  upBackMs: number;
+  /** Promotion → that, the load over, and an entry cached via one replica answered by another. */
+  sharingBackMs: number;
+}
+
+/**
+ * A 10 s load of `tokens` × `projects` over every replica; `kill()` after 3 s; polls `promoted()`
+ * (true once the replica took over). Checks: 0 failed requests, each within 20 s, every replica shows
+ * redis_up 0 while it falls back and 1 again, sharing back within `withinMs` of the promotion.
+ */
+export async function failoverUnderLoad(
+  fleet: Fleet,
+  o: {
+    tokens: string[];
+    projects: string[];
+    after: string;
+    kill: () => Promise<void>;
+    promoted: () => Promise<boolean>;
+    withinMs: number;
+  },
+): Promise<FailoverResult> {
+  const n = fleet.replicas.length;
+  const upMetric = () => Promise.all(fleet.replicas.map((_r, i) => fleet.metric(i, 'dbss_gateway_redis_up')));
+  expect(await upMetric()).toEqual(fleet.replicas.map(() => 1));
+  let ok = 0;
+  let failed = 0;
+  let slowestMs = 0;
+  const end = Date.now() + 10_000;
+  const worker = async (w: number) => {
+    for (let k = 0; Date.now() < end; k++) {
+      const t = Date.now();
+      const a = await fleet
+        .query((w + k) % n, o.tokens[(w + k) % o.tokens.length]!, o.projects[k % o.projects.length]!)
+        .catch(() => undefined);
+      slowestMs = Math.max(slowestMs, Date.now() - t);
+      if (a && served(a) && Date.now() - t <= 20_000) ok++;
+      else failed++;
+    }
+  };
+  const load = Promise.all(Array.from({ length: 9 }, (_, w) => worker(w)));
+  await sleep(3000);
+  const killedAt = Date.now();
+  await o.kill();
+  // Every replica must be seen falling back (redis_up 0) before it is seen sharing again.
+  const sawDown = fleet.replicas.map(() => false);
+  let promotedAt = 0;
+  let upAt = 0;
+  const watchUntil = killedAt + 40_000;
+  while (Date.now() < watchUntil) {
+    const up = await upMetric();
+    up.forEach((v, i) => {
+      if (v === 0) sawDown[i] = true;
+    });
+    if (!promotedAt && (await o.promoted())) promotedAt = Date.now();
+    if (promotedAt && sawDown.every(Boolean) && up.every((v) => v === 1)) {
+      upAt = Date.now();
+      break;
+    }
+    await sleep(100);
+  }
+  expect(sawDown).toEqual(fleet.replicas.map(() => true));
+  expect(promotedAt).toBeGreaterThan(0);
+  expect(upAt).toBeGreaterThan(0);
+  expect(upAt - promotedAt).toBeLessThanOrEqual(o.withinMs);
+  await load;
+  expect(failed).toBe(0);
+  expect(ok).toBeGreaterThan(100);
+  expect(slowestMs).toBeLessThanOrEqual(20_000);
+  // Shared again: cached via replica 1, answered by the last replica without another upstream call.
+  await waitUntil(
+    async () => (await upMetric()).every((v) => v === 1),
+    Math.max(0, promotedAt + o.withinMs - Date.now()),
+  );
+  const token = o.tokens[0]!;
+  expect(served(await fleet.query(0, token, o.after))).toBe(true);
+  expect(served(await fleet.query(n - 1, token, o.after))).toBe(true);
+  expect(fleet.upstreamCalls(o.after)).toBe(1);
+  const sharingBackMs = Date.now() - promotedAt;
+  expect(sharingBackMs).toBeLessThanOrEqual(o.withinMs);
+  return { ok, failed, slowestMs, promotionMs: promotedAt - killedAt, upBackMs: upAt - promotedAt, sharingBackMs };
+}

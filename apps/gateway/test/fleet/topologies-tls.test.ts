@@ -1,0 +1,95 @@
+// A Redis on --tls-port only, its certificate signed by a private CA the test makes with openssl, an
+// ACL user and the default user off: the fleet shares through it with REDIS_URL=rediss://user:pw@…
+// and REDIS_TLS_CA_FILE; with a wrong password a gateway still serves, says redis_up 0, and the
+// password is nowhere.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTlsFiles, type RedisServer, startGateway, startRedis } from '../../../../scripts/cluster.mjs';
+import { type Fleet, projectId, QUERY, startFleet } from './harness.js';
+import { STORE_ENV, served, wire } from './topologies-cases.js';
+
+const P = { shared: projectId(301), burst: projectId(302), wrong: projectId(303) };
+const TOKEN = 'MIItls-acl-token-shared-by-many-callers-01';
+const USER = 'dbss-gateway';
+const PASSWORD = 'acl-password-Zq8vR2mK5tY9wX3nB7cL';
+const WRONG = 'wrong-password-Hf4jD8sA1gP6uE0oI2';
+
+describe('fleet on TLS + an ACL user (default user off)', () => {
+  let dir: string;
+  let tls: { ca: string; cert: string; key: string };
+  let redis: RedisServer;
+  let fleet: Fleet;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dbss-redis-tls-'));
+    tls = await makeTlsFiles(dir);
+    redis = await startRedis({
+      tls,
+      args: ['--user', 'default', 'off', '--user', USER, 'on', `>${PASSWORD}`, '~*', '&*', '+@all'],
+    });
+    fleet = await startFleet({
+      redis: false,
+      replicas: 2,
+      tokens: { [TOKEN]: { projects: '*' } },
+      projects: Object.values(P),
+      env: {
+        ...STORE_ENV,
+        REDIS_URL: `rediss://${USER}:${PASSWORD}@127.0.0.1:${redis.port}/0`,
+        REDIS_TLS_CA_FILE: tls.ca,
+      },
+    });
+  }, 90_000);
+  afterAll(async () => {
+    await fleet?.close();
+    await redis?.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shares through TLS with the ACL user: cached via one replica, answered by the other', async () => {
+    for (const i of [0, 1]) expect(await fleet.metric(i, 'dbss_gateway_redis_up')).toBe(1);
+    expect((await fleet.query(0, TOKEN, P.shared)).body.data?.obsBuckets).toEqual(wire(P.shared));
+    expect((await fleet.query(1, TOKEN, P.shared)).body.data?.obsBuckets).toEqual(wire(P.shared));
+    expect(fleet.upstreamCalls(P.shared)).toBe(1);
+    fleet.emulator.fault({ delayMs: 1500 }, { projectId: P.burst });
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => fleet.query(i % 2, TOKEN, P.burst)));
+    for (const a of answers) expect(served(a)).toBe(true);
+    expect(fleet.upstreamCalls(P.burst)).toBe(1);
+  });
+
+  it('a wrong password: the gateway serves from its own state, reports redis_up 0, and shows the password nowhere', async () => {
+    const g = await startGateway({
+      ...STORE_ENV,
+      DBSS_ENDPOINT: fleet.emulator.url,
+      DBSS_MAX_RETRIES: '0',
+      LOG_LEVEL: 'debug',
+      REDIS_URL: `rediss://${USER}:${WRONG}@127.0.0.1:${redis.port}/0`,
+      REDIS_TLS_CA_FILE: tls.ca,
+    });
+    try {
+      const res = await fetch(g.graphql, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Auth-Token': TOKEN },
+        body: JSON.stringify({ query: QUERY, variables: { projectId: P.wrong } }),
+      });
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      expect(JSON.parse(text).data.obsBuckets).toEqual(wire(P.wrong));
+      const metrics = await (await fetch(`${g.url}/metrics`)).text();
+      expect(metrics).toMatch(/^dbss_gateway_redis_up 0$/m);
+      const ready = await fetch(`${g.url}/ready`);
+      const readyText = await ready.text();
+      expect(ready.status).toBe(200);
+      const output = g.output();
+      expect(output).toContain('redis unreachable');
+      for (const place of [text, metrics, readyText, output]) {
+        expect(place).not.toContain(WRONG);
+        expect(place).not.toContain(PASSWORD);
+        expect(place).not.toContain(STORE_ENV.GATEWAY_STORE_SECRET);
+      }
+    } finally {
+      await g.stop('SIGKILL');
+    }
+  });
+});
