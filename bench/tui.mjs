@@ -128,9 +128,88 @@ async function typeAndDelete(run, count, rounds = 5) {
 }
 
 const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)];
+
+/**
+ * One start-up of `bin` to its first row and out again (Esc): { wall, cpu } in ms. cpu is the bin's
+ * user + system time from bash's `time` (getrusage, 1 ms steps): steadier than wall time on a busy
+ * machine, and it counts the quit too (a few ms, the same for every build).
+ */
+async function startCpu(bin) {
+  const run = await inPty(
+    `bash -c ${q(`TIMEFORMAT='cpu-ms %3U %3S'; time ${q(bin)}`)}`,
+    small.url,
+    'bench-gamma-backup',
+  );
+  await quit(run);
+  const m = /cpu-ms (\d+\.\d+) (\d+\.\d+)/.exec(run.output.text);
+  return { wall: run.ms, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : Number.NaN };
+}
+
+/** Peak RSS (MiB) of `bin` with 100,000 buckets after the query was typed and deleted once. */
+async function peakOf(bin) {
+  const run = await inPty(q(bin), big.url, '100000/100000');
+  await typeAndDelete(run, (query) => tui.filterItems(bigItems(), query).length, 1);
+  const peak = hwmMiB(run.pid);
+  await quit(run);
+  return peak;
+}
+let bigItemsCache;
+const bigItems = () =>
+  (bigItemsCache ??= tui.toItems(BIG.map((b) => ({ bucketName: b.bucket_name, location: b.location }))));
+
+/**
+ * BENCH_TUI_AGAINST=label=path[,label=path…]: the shipped bin beside other builds of it (say, one
+ * built without a dependency patch), start-ups interleaved so load falls on all alike; peaks are the
+ * median of BENCH_TUI_PEAK_RUNS (default 3). Prints each build's figures and its difference from the bin.
+ */
+async function compareBuilds(spec) {
+  const bins = [['bin', BIN], ...spec.split(',').map((pair) => pair.split('='))];
+  const wall = bins.map(() => []);
+  const cpu = bins.map(() => []);
+  const noop = [];
+  for (let i = 0; i < RUNS; i++) {
+    noop.push(await nodeNoop());
+    for (const [k, [, bin]] of bins.entries()) {
+      const r = await startCpu(bin);
+      wall[k].push(r.wall);
+      cpu[k].push(r.cpu);
+    }
+  }
+  const peaks = bins.map(() => []);
+  for (let i = 0; i < Number(process.env.BENCH_TUI_PEAK_RUNS ?? 3); i++)
+    for (const [k, [, bin]] of bins.entries()) peaks[k].push(await peakOf(bin));
+  const f = (x) => x.toFixed(1);
+  const rows = [
+    ['build', 'start-up wall (median)', 'start-up CPU (median)', 'peak RSS (median)', 'vs bin: wall / CPU / peak'],
+  ];
+  for (const [k, [label]] of bins.entries()) {
+    const d = (xs) => median(xs[k]) - median(xs[0]);
+    rows.push([
+      label,
+      `${f(median(wall[k]))} ms`,
+      `${f(median(cpu[k]))} ms`,
+      `${f(median(peaks[k]))} MiB`,
+      k
+        ? `${d(wall) > 0 ? '+' : ''}${f(d(wall))} ms / ${d(cpu) > 0 ? '+' : ''}${f(d(cpu))} ms / ${d(peaks) > 0 ? '+' : ''}${f(d(peaks))} MiB`
+        : '',
+    ]);
+  }
+  console.log(`\n## tui: builds compared (${RUNS} interleaved start-ups each; node -e 0: ${f(median(noop))} ms)\n`);
+  console.log(table(rows));
+}
 const fzfCmd = (file) => `fzf --exact < ${q(join(dir, file))}`;
 
 try {
+  if (process.env.BENCH_TUI_AGAINST) {
+    await compareBuilds(process.env.BENCH_TUI_AGAINST);
+  } else await fullBench();
+} finally {
+  small.child.kill();
+  big.child.kill();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function fullBench() {
   // Start-up, interleaved so that the machine's load falls on all three alike.
   const noop = [];
   const pick = [];
@@ -219,10 +298,6 @@ try {
       ['reducer only: first key (full scan + rank), 100k, median', fmt(reducer.fullScan), '', '', '', '', ''],
     ]),
   );
-} finally {
-  small.child.kill();
-  big.child.kill();
-  rmSync(dir, { recursive: true, force: true });
 }
 
 /** The reducer alone (filter, rank, window), without React or a terminal. */

@@ -33,7 +33,7 @@ export async function pick(opts: PickOptions): Promise<PickResult> {
   // Inline, never the alternate screen: the frame is drawn below the prompt and erased on exit, so
   // the lines above it and the scrollback stay as they were (with or without --height). Not Ink's
   // incrementalRendering: when a frame grows at the bottom of the screen it leaves a stray line in
-  // the scrollback (the --height tmux tests catch it).
+  // the scrollback (the --height terminal tests catch it).
   const instance = render(<App onIdle={idleCollector()} {...props} onExit={(r) => (result = r)} />, {
     stdin,
     stdout: output,
@@ -44,5 +44,8 @@ export async function pick(opts: PickOptions): Promise<PickResult> {
   });
   await instance.waitUntilExit();
   instance.cleanup();
+  // Ink erases the last frame and then writes its empty final one as a bare newline: step back onto
+  // that line, so the shell continues right below the lines above the picker, with no blank between.
+  output.write('\u001B[1A');
   return result;
 }

@@ -1,54 +1,82 @@
-// Whole-process tests: the shipped bin in a real terminal (tmux) against the emulator.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+// Whole-process tests: the shipped bin in a real pseudo-terminal (node-pty) against the emulator, the
+// screen read back from a headless xterm fed everything the terminal received.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DEMO_BUCKETS, DEMO_PROJECT_ID, DEMO_TOKEN, EMPTY_PROJECT_ID, startEmulator } from '@dbss-obs/emulator';
 import { emulatorForFile } from '@dbss-obs/emulator/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import * as pty from '@lydell/node-pty';
+import xterm from '@xterm/headless';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 const BIN = join(import.meta.dirname, '../dist/obs-pick.js');
 // The bin is started as a shell starts it, through its shebang (V8 and malloc flags included), with the
 // node running these tests first on PATH for the shebang's `env`.
 const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
-const SOCKET = `obs-pick-test-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'obs-pick-'));
 const emu = emulatorForFile({ beforeAll, afterAll });
+const live = new Set<pty.IPty>();
 let n = 0;
 
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-beforeAll(async () => {
-  // A session that lives as long as the suite: without it the tmux server exits whenever the last
-  // test session is killed, and the next test's new-session can race that shutdown.
-  tmux('new-session', '-d', '-s', 'keep', 'sleep 600');
-});
-afterAll(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // no server left
-  }
-});
 beforeEach(() => emu.reset());
+afterEach(() => {
+  for (const p of live) p.kill('SIGKILL');
+  live.clear();
+});
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+/** What a terminal sends for each key the tests press. */
+const KEY = {
+  up: '\u001B[A',
+  down: '\u001B[B',
+  end: '\u001B[F',
+  enter: '\r',
+  escape: '\u001B',
+  tab: '\t',
+  ctrlC: '\u0003',
+  ctrlR: '\u0012',
+} as const;
+/** How long a screen may take to show what a test waits for: generous, the suite runs beside others. */
+const DEADLINE_MS = 15_000;
+
+/** The environment of a shell in a real terminal: the test's own, less what makes Ink draw nothing (CI). */
+function terminalEnv(vars: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  delete env.CI;
+  delete env.CONTINUOUS_INTEGRATION;
+  return { ...env, ...vars };
+}
 
 interface Session {
-  name: string;
-  screen(): string;
+  /** The visible screen, one string per row, trailing blanks trimmed. */
+  screen(): string[];
+  /** Every line the terminal holds, scrollback first, trailing blanks trimmed. */
+  history(): string[];
+  /** Where the terminal's cursor is, on the visible screen (0-based). */
+  cursor(): { x: number; y: number };
+  /** How many lines have scrolled off the top into the scrollback. */
+  scrolled(): number;
+  /** Whether any character on the visible screen has a foreground colour. */
+  coloured(): boolean;
   keys(...keys: string[]): void;
-  waitFor(text: string | RegExp): Promise<string>;
+  resize(cols: number, rows: number): void;
+  /** Resolves with the screen once `want` holds for it; fails with the screen after DEADLINE_MS. */
+  waitFor(want: string | RegExp | ((screen: string[]) => boolean)): Promise<string>;
   result(): Promise<{ code: number; stdout: string; sttySame: boolean }>;
 }
 
-/** Runs `obs-pick args` in a fresh tmux window: stdout captured as by $(…), exit code and tty state saved. */
+/**
+ * Runs `obs-pick args` from bash in a fresh 100 × 30 pseudo-terminal: stdout captured as by $(…), the
+ * exit code and whether the tty settings came back unchanged written to a file when bash is done.
+ */
 function run(
   args: string,
   env: Record<string, string> = {},
   around: { before?: string; after?: string } = {},
 ): Session {
-  const name = `s${++n}`;
-  const result = join(dir, `${name}.out`);
+  const result = join(dir, `s${++n}.out`);
   const vars = {
     DBSS_ENDPOINT: emu.url,
     HUAWEICLOUD_AUTH_TOKEN: DEMO_TOKEN,
@@ -58,52 +86,117 @@ function run(
     PATH,
     ...env,
   };
-  const assign = Object.entries(vars)
-    .map(([k, v]) => `${k}=${q(v)}`)
-    .join(' ');
-  // Ink draws nothing interactive when CI is set; a picker in a real terminal must not see it.
-  const script = `${around.before ?? ''}before=$(stty -g); out=$(env -u CI -u CONTINUOUS_INTEGRATION ${assign} ${q(BIN)} ${args}); code=$?; after=$(stty -g); same=0; [ "$before" = "$after" ] && same=1; ${around.after ?? ''}printf '%s\\n%s\\n%s' "$code" "$same" "$out" > ${q(`${result}.tmp`)}; mv ${q(`${result}.tmp`)} ${q(result)}; sleep 60`;
-  tmux('new-session', '-d', '-s', name, '-x', '100', '-y', '30', `bash --norc -c ${q(script)}`);
-  const screen = () => tmux('capture-pane', '-p', '-t', name);
+  const script = `${around.before ?? ''}before=$(stty -g); out=$(${q(BIN)} ${args}); code=$?; after=$(stty -g); same=0; [ "$before" = "$after" ] && same=1; ${around.after ?? ''}printf '%s\\n%s\\n%s' "$code" "$same" "$out" > ${q(result)}`;
+  const term = new xterm.Terminal({ cols: 100, rows: 30, scrollback: 1000, allowProposedApi: true });
+  const child = pty.spawn('bash', ['--norc', '-c', script], {
+    name: 'xterm-256color',
+    cols: 100,
+    rows: 30,
+    env: terminalEnv(vars),
+  });
+  live.add(child);
+  // Each chunk is parsed by xterm asynchronously; a waiter is woken once a chunk has been applied.
+  let wake = () => {};
+  child.onData((data) => term.write(data, () => wake()));
+  const exited = new Promise<void>((resolve) =>
+    child.onExit(() => {
+      live.delete(child);
+      resolve();
+    }),
+  );
+  const lines = (from: number, to: number) => {
+    const out: string[] = [];
+    for (let y = from; y < to; y++) out.push(term.buffer.active.getLine(y)?.translateToString(true) ?? '');
+    return out;
+  };
+  const screen = () => lines(term.buffer.active.viewportY, term.buffer.active.viewportY + term.rows);
+  const flushed = () => new Promise<void>((resolve) => term.write('', resolve));
   return {
-    name,
     screen,
-    keys: (...keys) => {
-      tmux('send-keys', '-t', name, ...keys);
-    },
-    async waitFor(text) {
-      for (let i = 0; i < 200; i++) {
-        const s = screen();
-        if (typeof text === 'string' ? s.includes(text) : text.test(s)) return s;
-        await new Promise((r) => setTimeout(r, 50));
+    history: () => lines(0, term.buffer.active.length),
+    cursor: () => ({ x: term.buffer.active.cursorX, y: term.buffer.active.cursorY }),
+    scrolled: () => term.buffer.active.baseY,
+    coloured() {
+      const b = term.buffer.active;
+      for (let y = b.viewportY; y < b.viewportY + term.rows; y++) {
+        const line = b.getLine(y);
+        for (let x = 0; line && x < line.length; x++) {
+          const cell = line.getCell(x);
+          if (cell?.getChars().trim() && !cell.isFgDefault()) return true;
+        }
       }
-      throw new Error(`screen never showed ${text}:\n${screen()}`);
+      return false;
+    },
+    keys: (...keys) => {
+      for (const k of keys) child.write(k);
+    },
+    resize(cols, rows) {
+      term.resize(cols, rows);
+      child.resize(cols, rows);
+    },
+    async waitFor(want) {
+      const holds =
+        typeof want === 'function'
+          ? want
+          : (s: string[]) => (typeof want === 'string' ? s.join('\n').includes(want) : want.test(s.join('\n')));
+      const deadline = Date.now() + DEADLINE_MS;
+      for (;;) {
+        const changed = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        await flushed();
+        const s = screen();
+        if (holds(s)) return s.join('\n');
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`screen never showed ${want}:\n${s.join('\n')}`);
+        await Promise.race([changed, exited, new Promise((r) => setTimeout(r, left))]);
+      }
     },
     async result() {
-      for (let i = 0; i < 300 && !existsSync(result); i++) await new Promise((r) => setTimeout(r, 50));
+      await exited;
       const [code, same, ...out] = readFileSync(result, 'utf8').split('\n');
-      tmux('kill-session', '-t', name);
       return { code: Number(code), sttySame: same === '1', stdout: out.join('\n') };
     },
   };
 }
 
 describe('obs-pick in a real terminal', () => {
+  it('draws prompt, header, every bucket and the footer on their own lines, the cursor on the first bucket', async () => {
+    const s = run('');
+    const screen = (await s.waitFor('12/12')).split('\n');
+    expect(screen).toHaveLength(30);
+    expect(screen[0]).toMatch(/^❯ +12\/12$/);
+    expect(screen[1]).toMatch(/^ {2}BUCKET +LOCATION$/);
+    const rows = screen.slice(2, 14).map((l) => l.slice(2).trim().split(/ +/));
+    expect(rows.map(([name, location]) => ({ bucket_name: name, location }))).toEqual(
+      [...DEMO_BUCKETS].sort(
+        (a, b) => a.location.localeCompare(b.location) || a.bucket_name.localeCompare(b.bucket_name),
+      ),
+    );
+    expect(screen.slice(2, 14).filter((l) => l.startsWith('▌ '))).toEqual([screen[2]]);
+    // The footer right below the last bucket, the terminal's cursor below it, nothing else drawn.
+    expect(screen[14]).toMatch(/^↑↓ .*Enter select/);
+    expect(screen.slice(15).every((l) => l === '')).toBe(true);
+    expect(s.cursor()).toEqual({ x: 0, y: 15 });
+    s.keys(KEY.escape);
+    expect((await s.result()).code).toBe(130);
+  });
+
   it('Down then Enter prints the second bucket, only it, on stdout', async () => {
     const s = run('');
     await s.waitFor('12/12');
-    s.keys('Down');
+    s.keys(KEY.down);
     await s.waitFor(/▌ hk-audit-logs/);
-    s.keys('Enter');
+    s.keys(KEY.enter);
     expect(await s.result()).toEqual({ code: 0, stdout: 'hk-audit-logs', sttySame: true });
   });
 
   it('typing a filter then Enter prints the match; --json prints the API field names', async () => {
     const s = run('--json');
     await s.waitFor('12/12');
-    s.keys('-l', 'risk-rep');
+    s.keys('risk-rep');
     await s.waitFor('1/12');
-    s.keys('Enter');
+    s.keys(KEY.enter);
     const r = await s.result();
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ bucket_name: 'sh-risk-reports-2026', location: 'cn-east-3' });
@@ -112,14 +205,14 @@ describe('obs-pick in a real terminal', () => {
   it('Esc exits 130 and leaves the terminal as it found it', async () => {
     const s = run('');
     await s.waitFor('12/12');
-    s.keys('Escape');
+    s.keys(KEY.escape);
     expect(await s.result()).toEqual({ code: 130, stdout: '', sttySame: true });
   });
 
   it('Ctrl-C exits 130', async () => {
     const s = run('');
     await s.waitFor('12/12');
-    s.keys('C-c');
+    s.keys(KEY.ctrlC);
     expect((await s.result()).code).toBe(130);
   });
 
@@ -134,7 +227,7 @@ describe('obs-pick in a real terminal', () => {
     const screen = await s.waitFor('DBSS.11000000');
     expect(screen).toMatch(/request id [0-9a-f]{32}/);
     expect(screen).toContain('r retry');
-    s.keys('Escape');
+    s.keys(KEY.escape);
     expect((await s.result()).code).toBe(4);
   });
 
@@ -144,17 +237,15 @@ describe('obs-pick in a real terminal', () => {
     await s.waitFor('r retry');
     s.keys('r');
     await s.waitFor('12/12');
-    s.keys('Enter');
+    s.keys(KEY.enter);
     expect((await s.result()).stdout).toBe('jnb-dbss-backup');
   });
 
   it('draws in colour, and without colour under --no-color or NO_COLOR', async () => {
-    // SGR sequences that set a foreground colour (ESC [ … 3x / 9x / 38;5 / 38;2 … m).
-    const sgrColour = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*(3[0-7]|9[0-7]|38;[25])[0-9;]*m`);
     const coloured = run('');
     await coloured.waitFor('12/12');
-    expect(tmux('capture-pane', '-p', '-e', '-t', coloured.name)).toMatch(sgrColour);
-    coloured.keys('Escape');
+    expect(coloured.coloured()).toBe(true);
+    coloured.keys(KEY.escape);
     await coloured.result();
     for (const [args, env] of [
       ['--no-color', {}],
@@ -162,10 +253,10 @@ describe('obs-pick in a real terminal', () => {
     ] as const) {
       const plain = run(args, env);
       await plain.waitFor('12/12');
-      plain.keys('-l', 'audit');
+      plain.keys('audit');
       await plain.waitFor('7/12');
-      expect(tmux('capture-pane', '-p', '-e', '-t', plain.name)).not.toMatch(sgrColour);
-      plain.keys('Escape');
+      expect(plain.coloured()).toBe(false);
+      plain.keys(KEY.escape);
       expect((await plain.result()).code).toBe(130);
     }
   });
@@ -175,18 +266,21 @@ describe('obs-pick in a real terminal', () => {
     try {
       const s = run('', { DBSS_ENDPOINT: big.url });
       await s.waitFor('500/500');
-      tmux('resize-window', '-t', s.name, '-x', '80', '-y', '12');
-      await new Promise((r) => setTimeout(r, 400));
-      s.keys('Down');
-      await new Promise((r) => setTimeout(r, 300));
-      // Drawn taller than 12 lines, the prompt would have scrolled off the top.
-      const lines = s
-        .screen()
-        .split('\n')
-        .filter((l) => l.trim());
-      expect(lines[0]).toMatch(/^❯ .*500\/500$/);
-      expect(lines.at(-1)).toContain('Enter select');
-      s.keys('Escape');
+      s.resize(80, 12);
+      // Drawn taller than 12 lines, the prompt would have scrolled off the top: it must be redrawn on
+      // the first line and the footer on the next-to-last, at the new width, the last line left free.
+      const fits = (screen: string[]) =>
+        screen.length === 12 &&
+        /^❯ .*500\/500$/.test(screen[0] ?? '') &&
+        !!screen[10]?.includes('Enter select') &&
+        screen[11] === '';
+      const before = (await s.waitFor(fits)).split('\n');
+      expect(before.every((l) => l.length <= 80)).toBe(true);
+      const row = (screen: string[]) => screen.findIndex((l) => l.startsWith('▌ '));
+      s.keys(KEY.down);
+      const after = (await s.waitFor((screen) => fits(screen) && row(screen) === row(before) + 1)).split('\n');
+      expect(after[0]).toMatch(/^❯ .*500\/500$/);
+      s.keys(KEY.escape);
       expect((await s.result()).code).toBe(130);
     } finally {
       await big.close();
@@ -196,6 +290,7 @@ describe('obs-pick in a real terminal', () => {
   it('$(obs-pick --select-1 …) captures only the name, without drawing', async () => {
     const s = run('--query gdpr --select-1');
     expect(await s.result()).toEqual({ code: 0, stdout: 'eu-gdpr-audit-archive', sttySame: true });
+    expect(s.history().filter((l) => l.trim())).toEqual([]);
   });
 
   it('--exit-0 exits 1 at once when nothing matches', async () => {
@@ -203,18 +298,23 @@ describe('obs-pick in a real terminal', () => {
     expect((await s.result()).code).toBe(1);
   });
 
-  it('PgDn/End/Home move by pages over 100,000 buckets and never draw taller than the terminal', async () => {
+  it('End moves to the last of 100,000 buckets, never drawing taller than the terminal', async () => {
     const big = await startEmulator({ buckets: 100_000 });
     try {
       const s = run('', { DBSS_ENDPOINT: big.url });
       await s.waitFor('100000/100000');
-      expect(s.screen().trimEnd().split('\n').length).toBeLessThanOrEqual(30);
-      s.keys('End');
-      await new Promise((r) => setTimeout(r, 200));
-      s.keys('Enter');
-      const r = await s.result();
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^[a-z]+-[a-z-]+-[a-z]+-[0-9a-z]{4}$/);
+      // Nothing scrolled off: the prompt is still the first line the terminal ever held.
+      const drawn = s.history().filter((l) => l.trim());
+      expect(drawn.length).toBeLessThanOrEqual(30);
+      expect(drawn[0]).toMatch(/^❯ +100000\/100000$/);
+      const footer = (screen: string[]) => screen.findLastIndex((l) => l.includes('Enter select'));
+      s.keys(KEY.end);
+      // The cursor row is the last list row, right above the footer.
+      const screen = (await s.waitFor((l) => footer(l) > 0 && !!l[footer(l) - 1]?.startsWith('▌ '))).split('\n');
+      const last = screen[footer(screen) - 1]?.slice(2).trim().split(/ +/)[0];
+      expect(last).toMatch(/^[a-z]+-[a-z-]+-[a-z]+-[0-9a-z]{4}$/);
+      s.keys(KEY.enter);
+      expect(await s.result()).toEqual({ code: 0, stdout: last, sttySame: true });
     } finally {
       await big.close();
     }
@@ -225,9 +325,9 @@ describe('obs-pick v2 in a real terminal', () => {
   it('--multi: Tab marks three buckets and Enter prints the three, one per line', async () => {
     const s = run('--multi');
     await s.waitFor('0 selected · 12/12');
-    s.keys('Tab', 'Tab', 'Down', 'Tab');
+    s.keys(KEY.tab, KEY.tab, KEY.down, KEY.tab);
     await s.waitFor('3 selected · 12/12');
-    s.keys('Enter');
+    s.keys(KEY.enter);
     const r = await s.result();
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')).toEqual(['jnb-dbss-backup', 'hk-audit-logs', 'sg-dbss-audit']);
@@ -236,33 +336,26 @@ describe('obs-pick v2 in a real terminal', () => {
   it('--multi --json prints an array, even for one bucket', async () => {
     const s = run('--multi --json --query gdpr');
     await s.waitFor('1/12');
-    s.keys('Enter');
+    s.keys(KEY.enter);
     expect(JSON.parse((await s.result()).stdout)).toEqual([
       { bucket_name: 'eu-gdpr-audit-archive', location: 'eu-west-101' },
     ]);
   });
 
-  for (const [key, code] of [
-    ['Enter', 0],
-    ['C-c', 130],
+  for (const [name, key, code] of [
+    ['Enter', KEY.enter, 0],
+    ['Ctrl-C', KEY.ctrlC, 130],
   ] as const) {
-    it(`--height 10 draws 10 rows below the prompt and, after ${key}, leaves the lines above intact`, async () => {
+    it(`--height 10 draws 10 rows below the prompt and, after ${name}, leaves the lines above intact`, async () => {
       const above = Array.from({ length: 24 }, (_, i) => `above-${i + 1}`);
       const s = run(
         '--height 10',
         {},
-        {
-          before: `printf '%s\\n' ${above.join(' ')}; sleep 0.3; `,
-          after: `echo "shell continues code=$code"; `,
-        },
+        { before: `printf '%s\\n' ${above.join(' ')}; `, after: `echo "shell continues code=$code"; ` },
       );
-      await s.waitFor('above-24');
-      const history = () =>
-        tmux('capture-pane', '-p', '-S', '-', '-t', s.name)
-          .split('\n')
-          .filter((l) => l.trim());
+      const written = () => s.history().filter((l) => l.trim());
       await s.waitFor('12/12');
-      const drawn = history();
+      const drawn = written();
       const prompt = drawn.findIndex((l) => l.startsWith('❯ '));
       // The picker's rows: prompt, header, 7 list rows, footer; everything before it untouched.
       expect(drawn.slice(0, prompt)).toEqual(above);
@@ -270,8 +363,12 @@ describe('obs-pick v2 in a real terminal', () => {
       expect(drawn.at(-1)).toContain('Enter select');
       s.keys(key);
       await s.waitFor('shell continues');
-      const after = history();
-      expect(after).toEqual([...above, `shell continues code=${code}`]);
+      // The picker's rows are gone, the scrollback holds every line above, and the shell goes on right
+      // below the last of them: no blank line between, the cursor at the start of the next line.
+      const all = s.history();
+      const last = all.findLastIndex((l) => l.trim());
+      expect(all.slice(0, last + 1)).toEqual([...above, `shell continues code=${code}`]);
+      expect(s.cursor()).toEqual({ x: 0, y: last + 1 - s.scrolled() });
       expect((await s.result()).code).toBe(code);
     });
   }
@@ -280,16 +377,16 @@ describe('obs-pick v2 in a real terminal', () => {
     try {
       const s = run('--query backup');
       await s.waitFor('3/12');
-      s.keys('Down');
+      s.keys(KEY.down);
       await s.waitFor(/▌ sh-dbss-backup/);
       emu.setBuckets(DEMO_PROJECT_ID, [...DEMO_BUCKETS, { bucket_name: 'backup-added-later', location: 'cn-north-4' }]);
-      s.keys('C-r');
+      s.keys(KEY.ctrlR);
       const screen = await s.waitFor('4/13');
       expect(screen).toMatch(/^❯ backup/m);
       expect(screen).toContain('backup-added-later');
       // The cursor stayed on its bucket.
       expect(screen).toMatch(/▌ sh-dbss-backup/);
-      s.keys('Enter');
+      s.keys(KEY.enter);
       expect((await s.result()).stdout).toBe('sh-dbss-backup');
     } finally {
       emu.setBuckets(DEMO_PROJECT_ID, DEMO_BUCKETS);
