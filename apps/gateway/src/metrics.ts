@@ -12,6 +12,11 @@ export interface GatewayMetrics {
   storeRejected(): void;
   /** Exposes dbss_gateway_redis_up (1 while shared state lives in Redis, 0 while it falls back). */
   watchRedis(up: () => boolean): void;
+  /**
+   * Adds a source to dbss_gateway_requests_in_flight (HTTP requests a listener is handling, read at scrape
+   * time: no per-request cost). Returns the function that removes it again.
+   */
+  watchInFlight(count: () => number): () => void;
 }
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -60,8 +65,23 @@ export function createMetrics(): GatewayMetrics {
     help: 'Values read back from Redis whose HMAC tag, shape or time did not verify (served as misses)',
     registers: [registry],
   });
+  const inFlightSources = new Set<() => number>();
+  new Gauge({
+    name: 'dbss_gateway_requests_in_flight',
+    help: 'HTTP requests on the API port being handled now (a scrape of this page not included)',
+    registers: [registry],
+    collect() {
+      let n = 0;
+      for (const count of inFlightSources) n += count();
+      this.set(n);
+    },
+  });
   return {
     registry,
+    watchInFlight(count) {
+      inFlightSources.add(count);
+      return () => inFlightSources.delete(count);
+    },
     storeRejected() {
       rejected.inc();
     },

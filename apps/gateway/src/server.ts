@@ -65,6 +65,9 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
   const log = opts.logger;
   let draining = false;
   let inFlight = 0;
+  // Scrapes of /metrics on the API port now running: dbss_gateway_requests_in_flight leaves them out.
+  let scrapes = 0;
+  const unwatchInFlight = metrics.watchInFlight(() => inFlight - scrapes);
   let idle: (() => void) | undefined;
 
   /**
@@ -200,7 +203,11 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
     if (path === '/metrics') {
       // With a metrics listener of their own, metrics are not for the API port's callers.
       if (metricsServer) return plain(res, 404, 'not found\n');
-      if (req.method === 'GET') return serveMetrics(res);
+      if (req.method === 'GET') {
+        scrapes++;
+        res.once('close', () => scrapes--);
+        return serveMetrics(res);
+      }
     }
     if (req.method === 'GET' && gateway.graphiql && path.startsWith(ASSET_PREFIX)) {
       return void serveGraphiQLAsset(path, res).catch((err) => failed(res, err));
@@ -250,6 +257,7 @@ export async function startGatewayServer(gateway: Gateway, opts: ServerOptions):
             // close() stops accepting; it calls back once every connection has ended.
             server.close(() => {
               clearTimeout(timer);
+              unwatchInFlight();
               resolve(clean);
             });
             // Scrapes are short: the metrics listener just stops.

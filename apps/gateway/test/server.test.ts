@@ -116,6 +116,31 @@ describe('over real HTTP', () => {
     expect(text).not.toContain('MIIwrong');
   });
 
+  it('dbss_gateway_requests_in_flight counts the requests being handled now, a scrape not included', async () => {
+    const { server, url } = await start();
+    const inFlight = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(/^dbss_gateway_requests_in_flight (\d+)$/m.exec(text)?.[1]);
+    };
+    expect(await inFlight()).toBe(0);
+    // Three different tokens: three upstream calls, each held by the emulator until release.
+    emu.hold();
+    const calls = [DEMO_TOKEN, emu.issueToken(), emu.issueToken()].map((t) => call(url, t));
+    await emu.whenHeld(3);
+    expect(await inFlight()).toBe(3);
+    emu.release();
+    const answers = await Promise.all(calls);
+    expect(answers.every((r) => r.body.data?.obsBuckets?.length === 12)).toBe(true);
+    // Each answer's connection close is seen by the server a moment after the client has the answer.
+    const deadline = Date.now() + 10_000;
+    let last = await inFlight();
+    while (last !== 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      last = await inFlight();
+    }
+    expect(last).toBe(0);
+  });
+
   it('logs one JSON line per request with ids, result and upstream status, and never a token', async () => {
     const { url, lines } = await start();
     const secret = 'MIIsecret-token-that-must-not-be-logged-0001';
