@@ -30,6 +30,8 @@ export interface Fleet {
   upstreamCalls(projectId?: string): number;
   /** A sample's value from replica `i`'s /metrics (undefined when absent). */
   metric(i: number, name: string): Promise<number | undefined>;
+  /** HTTP requests being handled now, summed over the replicas (dbss_gateway_requests_in_flight). */
+  inFlight(): Promise<number>;
   readyStatus(i: number): Promise<number>;
   close(): Promise<void>;
 }
@@ -100,6 +102,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       const text = await (await fetch(`${replicas[i]!.url}/metrics`)).text();
       const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
       return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    },
+    async inFlight() {
+      const each = await Promise.all(replicas.map((_r, i) => fleet.metric(i, 'dbss_gateway_requests_in_flight')));
+      return each.reduce<number>((sum, n) => sum + (n ?? Number.NaN), 0);
     },
     async readyStatus(i) {
       return (await fetch(`${replicas[i]!.url}/ready`)).status;

@@ -15,13 +15,31 @@ export const STORE_ENV = {
 export const wire = (p: string) => bucketsOf(p).map((b) => ({ bucketName: b.bucket_name, location: b.location }));
 export const served = (a: FleetAnswer) => a.status === 200 && !a.body.errors && Array.isArray(a.body.data?.obsBuckets);
 
-/** 300 identical concurrent queries over the replicas make exactly 1 upstream call. */
-export async function burstMakesOneCall(fleet: Fleet, token: string, project: string): Promise<void> {
-  // Until the emulator's hold/release control lands: a long delay keeps the one call open while the
-  // 300 arrive (a late arrival finds the cached answer, which is one call too).
-  fleet.emulator.fault({ delayMs: 2000 }, { projectId: project });
+/**
+ * 300 identical concurrent queries over the replicas make exactly 1 upstream call. The emulator holds
+ * its answers until all 300 are inside the gateways (their in-flight gauges, polled with a deadline) and
+ * only one call has reached it: no delay has to cover the burst, however slow the machine.
+ */
+export async function burstMakesOneCall(fleet: Fleet, token: string, project: string, count = 300): Promise<void> {
   const n = fleet.replicas.length;
-  const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => fleet.query(i % n, token, project)));
+  expect(await fleet.inFlight()).toBe(0);
+  fleet.emulator.hold();
+  let answers: FleetAnswer[];
+  try {
+    const asks = Promise.all(Array.from({ length: count }, (_, i) => fleet.query(i % n, token, project)));
+    await fleet.emulator.whenHeld(1, 30_000);
+    let inside = 0;
+    await waitUntil(async () => (inside = await fleet.inFlight()) >= count, 30_000).catch(() => {
+      throw new Error(`only ${inside} of ${count} requests reached the gateways within 30 s`);
+    });
+    expect(inside).toBe(count);
+    // Every request is inside a gateway, and still only one call has reached DBSS.
+    expect(fleet.emulator.held).toBe(1);
+    fleet.emulator.release();
+    answers = await asks;
+  } finally {
+    fleet.emulator.release();
+  }
   for (const a of answers) expect(a.body).toEqual({ data: { obsBuckets: wire(project) } });
   // A replica that fell back to its own state (a slow Redis on a loaded machine) says so in its log.
   const fellBack = fleet.replicas.map((r) =>

@@ -66,7 +66,7 @@ describe('fleet on a Redis Cluster (3 masters, 3 replicas)', () => {
 
   it('300 identical concurrent queries over 3 replicas make exactly 1 upstream call', async () => {
     await burstMakesOneCall(fleet, TOKEN, P.burst);
-  });
+  }, 60_000);
 
   it('20 tokens × 3 replicas × 3 projects at once: no answer holds data its token may not see', async () => {
     await noCrossCallerData(fleet, leakTokens, P.leak);

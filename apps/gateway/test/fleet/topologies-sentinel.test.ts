@@ -30,7 +30,7 @@ describe('fleet on Sentinel (1 master, 1 replica, 3 sentinels)', () => {
 
   it('300 identical concurrent queries over 3 replicas make exactly 1 upstream call', async () => {
     await burstMakesOneCall(fleet, TOKEN, P.burst);
-  });
+  }, 60_000);
 
   it('the master is SIGKILLed during a 10 s load: 0 failed requests, sharing back within 15 s of the promotion', async () => {
     const successor = group.replicas[0]!.port;
