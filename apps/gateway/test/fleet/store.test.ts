@@ -372,15 +372,29 @@ describe('Redis store', () => {
 
   it('a long call keeps its lock: nobody takes over a live leader', async () => {
     const [a, b] = [await redisStore('renew:'), await redisStore('renew:')];
+    // Renewed every TTL/3 (500 ms): a loaded machine may stall for a second without the lock lapsing.
+    const ttl = 1500;
     let calls = 0;
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
     const slow = async () => {
       calls++;
-      await sleep(900); // longer than 3 lock TTLs; renewals keep the lock
+      await done; // the call lasts until released below: no sleep has to outlast anything
       return 'slow';
     };
-    const first = a.coalesce('slow', 250, slow);
-    await sleep(50);
-    expect(await Promise.all([first, b.coalesce('slow', 250, slow)])).toEqual(['slow', 'slow']);
+    const first = a.coalesce('slow', ttl, slow);
+    await waitUntil(() => calls === 1); // a leads
+    const second = b.coalesce('slow', ttl, slow);
+    // b waits while the call outlives its lock TTL twice over: only a's renewals keep the lock.
+    const t0 = Date.now();
+    while (Date.now() - t0 < 2 * ttl + 200) {
+      await sleep(50);
+      expect(calls).toBe(1);
+    }
+    finish();
+    expect(await Promise.all([first, second])).toEqual(['slow', 'slow']);
     expect(calls).toBe(1);
   });
 });
