@@ -7,5 +7,5 @@ export default defineProject({
   // graphql ships CJS (main) and ESM (module); Node, and so Yoga's dependencies, load the CJS one.
   // Tests must load the same copy, or schemas from one are "from another realm" in the other.
   resolve: { alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }] },
-  test: { name: 'gateway', include: ['test/**/*.test.ts'], testTimeout: 20_000 },
+  test: { name: 'gateway', include: ['test/**/*.test.ts'], testTimeout: 20_000, hookTimeout: 60_000 },
 });
