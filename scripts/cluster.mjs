@@ -41,7 +41,7 @@ export function freePort() {
 }
 
 /** Resolves with `m` once `pattern` matches the stream's text, rejects if the child exits first. */
-function waitFor(child, stream, pattern, what, timeoutMs = 15_000) {
+function waitFor(child, stream, pattern, what, timeoutMs = 30_000) {
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => done(new Error(`${what} did not start within ${timeoutMs} ms:\n${buf}`)), timeoutMs);

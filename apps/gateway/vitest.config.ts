@@ -7,5 +7,6 @@ export default defineProject({
   // graphql ships CJS (main) and ESM (module); Node, and so Yoga's dependencies, load the CJS one.
   // Tests must load the same copy, or schemas from one are "from another realm" in the other.
   resolve: { alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }] },
+  // hookTimeout: most files start processes or servers in beforeAll (the bin, redis-server, clusters).
   test: { name: 'gateway', include: ['test/**/*.test.ts'], testTimeout: 20_000, hookTimeout: 60_000 },
 });
