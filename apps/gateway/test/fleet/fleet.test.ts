@@ -3,10 +3,11 @@
 // Redis outages and a dying replica).
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { burstMakesOneCall } from './topologies-cases.js';
 import { bucketsOf, type Fleet, type FleetAnswer, projectId, sleep, startFleet, waitUntil } from './harness.js';
+import { burstMakesOneCall } from './topologies-cases.js';
 
 const wire = (p: string) => bucketsOf(p).map((b) => ({ bucketName: b.bucket_name, location: b.location }));
+const IN_FLIGHT = 'dbss_gateway_requests_in_flight';
 const served = (a: FleetAnswer) => a.status === 200 && !a.body.errors && Array.isArray(a.body.data?.obsBuckets);
 
 describe('fleet: 3 replicas sharing one Redis', () => {
@@ -148,19 +149,25 @@ describe('fleet: 3 replicas sharing one Redis', () => {
   }, 40_000);
 
   it('the replica making a coalesced call is SIGKILLed mid-call: the waiters are answered', async () => {
-    fleet.emulator.fault({ delayMs: 1500 }, { projectId: P.takeover });
-    // Nothing else is running: every request the emulator receives now is for this project.
+    // Nothing else is running: every request the emulator receives now is for this project. It holds
+    // them all: the leader's call stays open however slow the machine, until the test releases it.
     const before = fleet.emulator.requestCount; // counted on arrival (the record is written on answer)
+    fleet.emulator.hold();
     const leader = fleet.query(0, TOKEN, P.takeover).catch(() => 'leader died');
-    await waitUntil(() => fleet.emulator.requestCount === before + 1);
+    await fleet.emulator.whenHeld(1, 30_000);
     const waiters = Promise.all([fleet.query(1, TOKEN, P.takeover), fleet.query(2, TOKEN, P.takeover)]);
-    await sleep(300);
+    // Both waiters are inside their replicas, and none has called DBSS: they wait on the leader's lock.
+    await waitUntil(async () => (await fleet.metric(1, IN_FLIGHT)) === 1 && (await fleet.metric(2, IN_FLIGHT)) === 1);
+    expect(fleet.emulator.held).toBe(1);
     await fleet.replicas[0]!.stop('SIGKILL');
+    // The dead leader's lock expires; one waiter takes the call over (held too), then DBSS answers.
+    await fleet.emulator.whenHeld(2, 30_000);
+    fleet.emulator.release();
     for (const a of await waiters) expect(a.body).toEqual({ data: { obsBuckets: wire(P.takeover) } });
     expect(await leader).toBe('leader died');
     // Exactly one waiter took the call over.
     expect(fleet.emulator.requestCount - before).toBe(2);
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('fleet: GATEWAY_RATE_LIMIT across replicas', () => {

@@ -29,7 +29,11 @@ export async function burstMakesOneCall(fleet: Fleet, token: string, project: st
     const asks = Promise.all(Array.from({ length: count }, (_, i) => fleet.query(i % n, token, project)));
     await fleet.emulator.whenHeld(1, 30_000);
     let inside = 0;
-    await waitUntil(async () => (inside = await fleet.inFlight()) >= count, 30_000).catch(() => {
+    const allInside = async () => {
+      inside = await fleet.inFlight();
+      return inside >= count;
+    };
+    await waitUntil(allInside, 30_000).catch(() => {
       throw new Error(`only ${inside} of ${count} requests reached the gateways within 30 s`);
     });
     expect(inside).toBe(count);
