@@ -157,7 +157,7 @@ describe('--tls', () => {
       expect(positiveSerial(Buffer.from([first, ...Array(15).fill(0)])).slice(0, 2)).toMatch(/^[4-7][0-9a-f]$/);
     // And in the DER of a real certificate: tbsCertificate → version [0] → serial INTEGER.
     const { ca } = await makeTestCa();
-    const der = new X509Certificate(ca).raw;
+    const der = new X509Certificate(ca as string).raw;
     const at = der.indexOf(Buffer.from([0xa0, 0x03, 0x02, 0x01, 0x02, 0x02])) + 6;
     expect(der[at]).toBe(16);
     expect(der[at + 1]).toBeGreaterThanOrEqual(0x40);
