@@ -8,6 +8,15 @@ export interface ResolverOptions {
   unauthenticatedMessage: string;
   /** The region of a query that names none (an API key's scope is judged in it). */
   defaultRegion?: DbssRegion;
+  /** DBSS_ENDPOINT is set without HUAWEICLOUD_SDK_IAM_ENDPOINT: no project id can be discovered. */
+  noIam?: boolean;
+}
+
+/** The answer to a query without projectId when the gateway has no region to discover it in. */
+function noRegionMessage(noIam: boolean | undefined): string {
+  return noIam
+    ? 'Pass projectId: this gateway cannot discover it (DBSS_ENDPOINT is set and HUAWEICLOUD_SDK_IAM_ENDPOINT is not).'
+    : 'Pass projectId, or a region to discover the project of your credential in (this gateway has no HUAWEICLOUD_SDK_REGION).';
 }
 
 export function createResolvers(opts: ResolverOptions) {
@@ -29,6 +38,10 @@ export function createResolvers(opts: ResolverOptions) {
             'BAD_USER_INPUT',
             `region "${region.slice(0, 40)}" is not a DBSS region. Valid regions: ${DBSS_REGIONS.join(', ')}.`,
           );
+        }
+        // Core can discover a project id only in a region; with none named, say what the caller can do.
+        if (projectId === undefined && (region ?? opts.defaultRegion) === undefined) {
+          throw gatewayError('BAD_USER_INPUT', noRegionMessage(opts.noIam));
         }
         // A scoped API key outside its scope (AK/SK mode): refused here, before any upstream call.
         const refusal = scopeRefusal(ctx.credential, region ?? opts.defaultRegion, projectId);

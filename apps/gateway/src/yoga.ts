@@ -148,6 +148,7 @@ export function createGateway(opts: GatewayOptions = {}) {
           ? 'Send your IAM token in the X-Auth-Token header (or Authorization: Bearer <token>).'
           : 'Send a gateway API key in the Authorization: Bearer <key> header.',
       defaultRegion: opts.region,
+      noIam: Boolean(opts.endpoint) && !opts.iamEndpoint,
     }),
   });
 

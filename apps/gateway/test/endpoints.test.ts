@@ -13,7 +13,7 @@ const ask = (g: ReturnType<typeof createGateway>, region = DEMO_REGION) =>
   gql(
     (u, i) => g.yoga.fetch(u, i),
     'http://yoga/graphql',
-    { region },
+    { region: region || undefined }, // '' asks without a region
     { 'X-Auth-Token': DEMO_TOKEN },
     'query Q($region: String) { obsBuckets(region: $region) { bucketName } }',
   );
@@ -61,6 +61,23 @@ describe('gateway endpoints', () => {
     expect(sent).toEqual([]);
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(body.errors?.[0]?.message).toContain('HUAWEICLOUD_SDK_IAM_ENDPOINT');
+    expect(emu.requestCount).toBe(0);
+  });
+
+  it('no region anywhere and no projectId: BAD_USER_INPUT naming HUAWEICLOUD_SDK_IAM_ENDPOINT (or the region when IAM is named), nothing sent', async () => {
+    const sent: string[] = [];
+    const fetch = async (input: URL | string) => {
+      sent.push(String(input));
+      return new Response('{}', { status: 599 });
+    };
+    const noIam = await ask(createGateway({ endpoint: emu.url, timeoutMs: 2000, maxRetries: 0, fetch }), '');
+    expect(noIam.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(noIam.body.errors?.[0]?.message).toContain('HUAWEICLOUD_SDK_IAM_ENDPOINT');
+    const withIam = createGateway({ endpoint: emu.url, iamEndpoint: emu.url, timeoutMs: 2000, maxRetries: 0, fetch });
+    const noRegion = await ask(withIam, '');
+    expect(noRegion.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(noRegion.body.errors?.[0]?.message).toContain('HUAWEICLOUD_SDK_REGION');
+    expect(sent).toEqual([]);
     expect(emu.requestCount).toBe(0);
   });
 });

@@ -42,12 +42,36 @@ const ROUTES = new Set(['list', 'iam', 'metadata', 'metadata-token', 'any']);
 /** Checks a fault and its match (they may arrive as JSON over the control API). Throws naming the bad field. */
 export function validateFault(fault: unknown, match: unknown): void {
   if (typeof fault !== 'object' || fault === null) throw new TypeError('"fault" must be an object');
+  const f = fault as Record<keyof Fault, unknown>;
+  if (
+    f.status !== undefined &&
+    !(Number.isInteger(f.status) && (f.status as number) >= 100 && (f.status as number) <= 599)
+  )
+    throw new TypeError(`fault.status must be a whole number from 100 to 599 (got ${JSON.stringify(f.status)})`);
+  for (const k of ['delayMs', 'dripMs'] as const) {
+    const v = f[k];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+      throw new TypeError(`fault.${k} must be a number of milliseconds, 0 or more`);
+  }
+  for (const k of ['reset', 'nonJson', 'malformedJson'] as const) {
+    if (f[k] !== undefined && typeof f[k] !== 'boolean') throw new TypeError(`fault.${k} must be true or false`);
+  }
+  if (f.body !== undefined && (f.body === null || (typeof f.body !== 'string' && typeof f.body !== 'object')))
+    throw new TypeError('fault.body must be a string (sent as is) or a JSON object or array');
+  const headers = f.headers;
+  if (
+    headers !== undefined &&
+    (typeof headers !== 'object' || headers === null || !Object.values(headers).every((v) => typeof v === 'string'))
+  )
+    throw new TypeError('fault.headers must be an object of header names to string values');
   const m = (match ?? {}) as FaultMatch;
   if (typeof m !== 'object') throw new TypeError('"match" must be an object');
   if (m.route !== undefined && !ROUTES.has(m.route))
     throw new TypeError(
       `match.route must be one of list, iam, metadata, metadata-token, any (got ${JSON.stringify(m.route)})`,
     );
+  if (m.projectId !== undefined && typeof m.projectId !== 'string')
+    throw new TypeError('match.projectId must be a string');
   if (m.times !== undefined && !(Number.isInteger(m.times) && m.times > 0))
     throw new TypeError('match.times must be a whole number above 0');
 }

@@ -49,8 +49,7 @@ function certificate(
 ): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
-  // A positive serial: the top bit cleared.
-  cert.serialNumber = `0${randomBytes(15).toString('hex')}`;
+  cert.serialNumber = positiveSerial();
   cert.validity.notBefore = new Date(now - DAY);
   cert.validity.notAfter = new Date(now + 30 * DAY);
   cert.setSubject(subject);
@@ -64,6 +63,17 @@ function certificate(
   const tbs = Buffer.from(forge.asn1.toDer(pki.getTBSCertificate(cert)).getBytes(), 'binary');
   cert.signature = sign('sha256', tbs, issuer.key.pem).toString('binary');
   return cert;
+}
+
+/**
+ * A random certificate serial as forge takes it (hex), positive and in minimal DER: the first byte in
+ * 0x40–0x7f (top bit clear, never a leading zero byte). A leading 0x00 before a byte below 0x80 is
+ * non-minimal DER, which OpenSSL 3.5 (Node 24) refuses to load from NODE_EXTRA_CA_CERTS ("ASN1 lib").
+ */
+export function positiveSerial(bytes: Buffer = randomBytes(16)): string {
+  const serial = Buffer.from(bytes);
+  serial[0] = ((serial[0] as number) & 0x3f) | 0x40;
+  return serial.toString('hex');
 }
 
 /** A new CA and a server certificate it signs for 127.0.0.1, ::1 and localhost; the CA's PEM written to a temp file. */

@@ -127,4 +127,23 @@ describe('faults per route', () => {
     expect(((await res.json()) as { error: string }).error).toContain('match.route');
     expect((await list()).status).toBe(200);
   });
+
+  it('a fault with a bad field is refused over the control API (400 naming it), and the route keeps answering', async () => {
+    const bad: [object, string][] = [
+      [{ fault: { status: 'x' } }, 'fault.status'],
+      [{ fault: { status: 99 } }, 'fault.status'],
+      [{ fault: { delayMs: -1 } }, 'fault.delayMs'],
+      [{ fault: { dripMs: 'slow' } }, 'fault.dripMs'],
+      [{ fault: { reset: 'yes' } }, 'fault.reset'],
+      [{ fault: { body: null } }, 'fault.body'],
+      [{ fault: { headers: { 'X-A': 1 } } }, 'fault.headers'],
+      [{ fault: { status: 500 }, match: { projectId: 5 } }, 'match.projectId'],
+    ];
+    for (const [body, field] of bad) {
+      const res = await fetch(`${emu.url}/__emulator/faults`, { method: 'POST', body: JSON.stringify(body) });
+      expect(res.status, field).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toContain(field);
+    }
+    expect((await list()).status).toBe(200);
+  });
 });

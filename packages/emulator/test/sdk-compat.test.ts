@@ -19,7 +19,7 @@ import {
   startEmulator,
 } from '../src/index.js';
 import { emulatorForFile } from '../src/testing.js';
-import { makeTestCa } from '../src/tls.js';
+import { makeTestCa, positiveSerial } from '../src/tls.js';
 
 const emu = emulatorForFile({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
@@ -31,11 +31,15 @@ async function startBin(args: string[]): Promise<{ out: string; stop(): void }> 
   const child = spawn(process.execPath, [cli, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out = await new Promise<string>((resolve, reject) => {
     let buf = '';
+    let err = '';
     child.stdout.on('data', (d) => {
       buf += d;
       if (buf.includes('try:')) resolve(buf);
     });
-    child.once('exit', (code) => reject(new Error(`exited ${code}`)));
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${err.trim()}`)));
   });
   return { out, stop: () => child.kill('SIGTERM') };
 }
@@ -145,6 +149,19 @@ describe('--tls', () => {
     } finally {
       bin.stop();
     }
+  });
+
+  it('certificate serials are positive minimal DER, which OpenSSL 3.5 (Node 24) insists on for NODE_EXTRA_CA_CERTS', async () => {
+    // The first byte decides: never 0x00 (a leading zero byte before < 0x80 is non-minimal), never >= 0x80 (negative).
+    for (const first of [0x00, 0x01, 0x7f, 0x80, 0xff])
+      expect(positiveSerial(Buffer.from([first, ...Array(15).fill(0)])).slice(0, 2)).toMatch(/^[4-7][0-9a-f]$/);
+    // And in the DER of a real certificate: tbsCertificate → version [0] → serial INTEGER.
+    const { ca } = await makeTestCa();
+    const der = new X509Certificate(ca as string).raw;
+    const at = der.indexOf(Buffer.from([0xa0, 0x03, 0x02, 0x01, 0x02, 0x02])) + 6;
+    expect(der[at]).toBe(16);
+    expect(der[at + 1]).toBeGreaterThanOrEqual(0x40);
+    expect(der[at + 1]).toBeLessThan(0x80);
   });
 
   it('startEmulator({ tls: true }) hands the CA to tests', async () => {

@@ -94,7 +94,14 @@ export class FallbackStore implements SharedStore {
     const first = this.#reported === undefined;
     this.#reported = up;
     if (up) this.#logger?.info(this.#where, first ? 'redis connected: shared state' : 'redis is back: shared state');
-    else this.#logger?.warn(this.#where, 'redis unreachable: shared state falls back to this process');
+    else {
+      // Why, by kind only: a wrong password (WRONGPASS) is not a network failure (ECONNREFUSED).
+      const reason = this.redisStore.lastFailure;
+      this.#logger?.warn(
+        reason ? { ...this.#where, reason } : this.#where,
+        'redis unreachable: shared state falls back to this process',
+      );
+    }
   }
 
   /** Runs `op` on Redis when it is up, else (or when it fails) on the in-process store. */

@@ -72,6 +72,7 @@ export class RedisStore implements SharedStore {
   /** The last value verified per key: a hot entry read again costs no second HMAC. */
   readonly #verified = new Map<string, { stored: string; value: string; expiresAt: number }>();
   #up = false;
+  #lastFailure: string | undefined;
   #closed = false;
 
   constructor(opts: RedisStoreOptions) {
@@ -97,8 +98,11 @@ export class RedisStore implements SharedStore {
     this.redis.defineCommand('dbssLockRelease', { numberOfKeys: 2, lua: LOCK_RELEASE });
     this.redis.on('ready', () => this.#setUp(true));
     this.redis.on('close', () => this.#setUp(false));
-    // Without a listener ioredis prints every connection error; FallbackStore reports transitions.
-    this.redis.on('error', () => {});
+    // Without a listener ioredis prints every connection error; FallbackStore reports transitions,
+    // naming the last one's kind (lastFailure).
+    this.redis.on('error', (err: unknown) => {
+      this.#lastFailure = failureKind(err) ?? this.#lastFailure;
+    });
     // Wake-ups are classic PUBLISH/SUBSCRIBE: in a cluster a PUBLISH reaches every node, so this
     // connection may sit on any of them (docs/fleet.md says why not sharded pub/sub).
     this.#sub = client(false);
@@ -109,6 +113,14 @@ export class RedisStore implements SharedStore {
   /** Resolves when Redis can serve every key (see pingOwners). */
   ping(): Promise<void> {
     return pingOwners(this.redis);
+  }
+
+  /**
+   * What the last connection error was, by kind only (ECONNREFUSED, WRONGPASS, NOAUTH, a TLS code…):
+   * never its message, which may quote a command.
+   */
+  get lastFailure(): string | undefined {
+    return this.#lastFailure;
   }
 
   /** Connected and ready for commands. */
@@ -280,4 +292,15 @@ export class RedisStore implements SharedStore {
     this.#sub.disconnect();
     this.#setUp(false);
   }
+}
+
+/**
+ * The kind of a Redis client error, safe to log: a system or TLS error's code (ECONNREFUSED,
+ * DEPTH_ZERO_SELF_SIGNED_CERT…) or a reply error's first word (WRONGPASS, NOAUTH…).
+ */
+function failureKind(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,59}$/.test(code)) return code;
+  return typeof message === 'string' ? /^([A-Z][A-Z0-9_]{1,39})(?=\s|$)/.exec(message)?.[1] : undefined;
 }

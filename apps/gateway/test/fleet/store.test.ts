@@ -424,6 +424,30 @@ describe('Fallback store (Redis down is not an outage)', () => {
     expect(log.lines).toEqual([{ level: 'warn', msg: 'redis unreachable: shared state falls back to this process' }]);
   });
 
+  it('names why Redis is not used, by kind only: a wrong password (WRONGPASS) is not a refused connection', async () => {
+    const { freePort } = await import('../../../../scripts/cluster.mjs');
+    const password = 'right-password-0123456789abcdef';
+    const own = await startRedis({ args: ['--requirepass', password] });
+    const seen: object[] = [];
+    const log = { info: () => {}, warn: (o: object) => seen.push(o) };
+    try {
+      const wrong = new FallbackStore({
+        url: `redis://:wrong-pw-x1y2z3@127.0.0.1:${own.port}`,
+        logger: log,
+        secret: SECRET,
+      });
+      opened.push(wrong);
+      expect(await wrong.connect()).toBe(false);
+      const refused = new FallbackStore({ url: `redis://127.0.0.1:${await freePort()}`, logger: log, secret: SECRET });
+      opened.push(refused);
+      expect(await refused.connect()).toBe(false);
+      expect(seen.map((o) => (o as { reason?: string }).reason)).toEqual(['WRONGPASS', 'ECONNREFUSED']);
+      expect(JSON.stringify(seen)).not.toMatch(/wrong-pw|right-password|invalid username/);
+    } finally {
+      await own.kill();
+    }
+  });
+
   it('keeps answering while Redis is killed, and shares again once it is back', async () => {
     const own = await startRedis();
     const log = logger();
