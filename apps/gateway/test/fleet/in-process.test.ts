@@ -101,10 +101,13 @@ describe('GATEWAY_UPSTREAM_RPS in process', () => {
     const { ask } = gatewayWith({ upstreamRps: 2, timeoutMs: 5000 });
     const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => ask(projectId(300 + n))));
     for (const a of answers) expect(a.body).toEqual({ data: { obsBuckets: [] } });
-    // 2 a second, sliding: 2 at once, then one every 500 ms: the fifth starts at least 1.5 s after the first.
+    // 2 a second, sliding: 2 at once, then one every 500 ms: the fifth is sent at least 1.5 s after the
+    // first. The emulator's clock sees them after the loopback hop, which a loaded machine stretches
+    // unevenly (hundreds of ms): so ≥ 1 s here, against a few ms without a budget. The exact spacing is
+    // proved on a controllable clock in store.test.ts (sliding limit).
     const times = emu.requests.map((r) => r.time);
     expect(times).toHaveLength(5);
-    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(1450);
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(1000);
   });
 });
 
