@@ -21,6 +21,7 @@ import {
   startEmulator,
 } from '../src/index.js';
 import { emulatorForFile } from '../src/testing.js';
+import { cli, exportsOf, startBin } from './support/bin.js';
 import { signedFetch } from './support/sign.js';
 
 const emu = emulatorForFile({ beforeAll, afterAll });
@@ -197,27 +198,6 @@ describe('faults', () => {
     expect(records.length).toBeGreaterThan(0);
   });
 });
-
-const cli = join(import.meta.dirname, '../dist/cli.js');
-
-/** Starts the bin and resolves with its banner (everything up to the `try:` line). */
-async function startBin(args: string[]): Promise<{ out: string; stop(): void }> {
-  const child = spawn(process.execPath, [cli, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      if (buf.includes('try:')) resolve(buf);
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}`)));
-  });
-  return { out, stop: () => child.kill('SIGTERM') };
-}
-
-/** `export NAME=value` lines of a banner. */
-function exportsOf(out: string): Record<string, string> {
-  return Object.fromEntries([...out.matchAll(/^\s*export (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
-}
 
 describe('dbss-emulator bin', () => {
   it('prints its URL, the demo project and how to authenticate, and serves', async () => {

@@ -20,32 +20,10 @@ import {
 } from '../src/index.js';
 import { emulatorForFile } from '../src/testing.js';
 import { makeTestCa, positiveSerial } from '../src/tls.js';
+import { cli, exportsOf, startBin } from './support/bin.js';
 
 const emu = emulatorForFile({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
-
-const cli = join(import.meta.dirname, '../dist/cli.js');
-
-/** Starts the bin and resolves with its banner (everything up to the `try:` line). */
-async function startBin(args: string[]): Promise<{ out: string; stop(): void }> {
-  const child = spawn(process.execPath, [cli, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out = await new Promise<string>((resolve, reject) => {
-    let buf = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      buf += d;
-      if (buf.includes('try:')) resolve(buf);
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${err.trim()}`)));
-  });
-  return { out, stop: () => child.kill('SIGTERM') };
-}
-
-const exportsOf = (out: string): Record<string, string> =>
-  Object.fromEntries([...out.matchAll(/^\s*export (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
 
 /** GET over HTTPS trusting `ca` only (Node's global fetch cannot take a CA per call). */
 function httpsGet(url: string, ca: string | undefined, headers: Record<string, string> = {}) {
