@@ -349,10 +349,12 @@ describe('retries, timeouts, abort', () => {
   });
 
   it('times out each attempt and reports DbssTimeoutError', async () => {
-    emu.fault({ delayMs: 1000 });
+    // Every answer held back: each attempt times out. The timeout leaves a loaded machine ample time to
+    // open the retry's connection (a 100 ms one sometimes ended the retry before it reached the emulator).
+    emu.hold();
     const err = await caught(
-      tokenClient({ maxRetries: 1, timeoutMs: 100 }).listObsBuckets({ projectId: DEMO_PROJECT_ID }),
-    );
+      tokenClient({ maxRetries: 1, timeoutMs: 1000 }).listObsBuckets({ projectId: DEMO_PROJECT_ID }),
+    ).finally(() => emu.release());
     expect(err).toBeInstanceOf(DbssTimeoutError);
     expect(err.code).toBe('TIMEOUT');
     expect(emu.requestCount).toBe(2);
