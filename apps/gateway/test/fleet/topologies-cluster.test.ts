@@ -24,7 +24,11 @@ const P = {
 };
 const TOKEN = 'MIIcluster-token-shared-by-many-callers-01';
 const LIMITED = 'MIIcluster-rate-limited-caller-000000001';
-const LOAD = Array.from({ length: 10 }, (_, i) => `MIIcluster-load-token-${String(i).padStart(2, '0')}-abcdef`);
+// The failover load is not a rate-limit test: its callers must never meet GATEWAY_RATE_LIMIT (LIMIT per
+// minute each, GCRA: LIMIT at once, then LIMIT/60 per second). 60 callers may pass 60 × (600 + 10 × 10)
+// = 42,000 requests in the 10 s load, far above what this machine serves (≈ 1,700/s on 2 cores); 10
+// callers (7,000) were met on a fast CI run (309 RATE_LIMITED answers).
+const LOAD = Array.from({ length: 60 }, (_, i) => `MIIcluster-load-token-${String(i).padStart(2, '0')}-abcdef`);
 const leakTokens = Array.from({ length: 20 }, (_, i) => ({
   token: `MIIcluster-leak-token-${String(i).padStart(2, '0')}-abcdef`,
   projects: i % 5 === 0 ? [P.leak[i % 3]!, P.leak[(i + 1) % 3]!] : [P.leak[i % 3]!],
