@@ -81,10 +81,14 @@ export function useCredentials(opts: CredentialsOptions): Plugin<GatewayContext>
   }
 
   return {
-    onContextBuilding({ context, extendContext }) {
+    // Read at execution, not when the context is built: the client address limit (useClientLimit,
+    // registered before this plugin) has then already counted the request, so no credential (a token
+    // to keep, a key to hash and compare) is read for a request that limit refuses.
+    onExecute({ context, extendContext }) {
       const request = (context as { request?: Request }).request;
       const credential = request ? credentialOf(request.headers) : undefined;
-      if (credential?.keyName && context.trace) context.trace.apiKey = credential.keyName;
+      const trace = (context as Partial<GatewayContext>).trace;
+      if (credential?.keyName && trace) trace.apiKey = credential.keyName;
       extendContext({ credential });
     },
   };

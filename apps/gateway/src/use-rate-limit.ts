@@ -1,7 +1,7 @@
 // The limits, counted in the SharedStore (so across every replica with Redis), all GCRA (sliding):
-// - useRateLimit: GATEWAY_CLIENT_RATE_LIMIT requests per minute per client address (first, whatever
-//   credential the request carries: fresh fake tokens do not buy fresh budget), then GATEWAY_RATE_LIMIT
-//   per caller. A request costs one unit per obsBuckets field it may call (aliases included), at least
+// - useClientLimit: GATEWAY_CLIENT_RATE_LIMIT requests per minute per client address, before any
+//   credential is read (fresh fake tokens do not buy fresh budget); useCallerLimit: GATEWAY_RATE_LIMIT
+//   per caller, after useCredentials. A request costs one unit per obsBuckets field it may call (aliases included), at least
 //   one; cached or not. The excess is RATE_LIMITED (HTTP 429, Retry-After, extensions.limit) with no DBSS call.
 // - useUpstreamBudget: GATEWAY_UPSTREAM_RPS calls per second toward DBSS for the whole fleet; a call
 //   attempt (retries included) over budget waits for a slot, up to the upstream timeout, then
@@ -12,7 +12,7 @@ import type { Plugin } from 'graphql-yoga';
 import { clientAddress } from './client-address.js';
 import { credentialGroup, type GatewayContext, type ListBuckets, type WrapsListBuckets } from './context.js';
 import { rateLimitedError, UpstreamBudgetSpent } from './errors.js';
-import type { SharedStore } from './shared/store.js';
+import type { SharedStore, StoreKey } from './shared/store.js';
 
 const MINUTE = 60_000;
 
@@ -58,11 +58,8 @@ export function obsBucketsCost(document: DocumentNode, operationName: string | n
   return names.size;
 }
 
-export function useRateLimit(opts: RateLimitOptions): Plugin<GatewayContext> {
-  const { store, perMinute } = opts;
-  const clientPerMinute = opts.clientPerMinute ?? 0;
-  // Off: no hook at all, so requests do not pay for an async step that decides nothing.
-  if (perMinute <= 0 && clientPerMinute <= 0) return {};
+/** Works out a request's cost (once per document and operation name) and refuses it when a limit is spent. */
+function limiter(onLimited: (() => void) | undefined) {
   // Parsed documents are cached by Yoga: the cost is worked out once per document and operation name.
   const costs = new WeakMap<DocumentNode, Map<string, number>>();
   const costOf = (document: DocumentNode, name: string | null | undefined): number => {
@@ -78,39 +75,62 @@ export function useRateLimit(opts: RateLimitOptions): Plugin<GatewayContext> {
     }
     return cost;
   };
+  /** Counts the request against `key`; refuses it (and stops execution) when the limit is spent. */
+  return async (
+    payload: Parameters<NonNullable<Plugin['onExecute']>>[0],
+    limit: 'client' | 'caller',
+    key: StoreKey,
+    store: SharedStore,
+    per: number,
+  ): Promise<void> => {
+    const cost = costOf(payload.args.document, payload.args.operationName);
+    const r = await store.hit(key, per, MINUTE, cost);
+    if (r.allowed) return;
+    onLimited?.();
+    const what = limit === 'client' ? 'client address' : 'caller';
+    const seconds = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+    payload.setResultAndStopExecution({
+      errors: [
+        rateLimitedError(
+          limit,
+          r.retryAfterMs,
+          `Rate limit reached: at most ${per} obsBuckets calls per minute per ${what} (this request costs ${cost}). Retry in ${seconds} s.`,
+        ),
+      ],
+    });
+  };
+}
+
+/**
+ * GATEWAY_CLIENT_RATE_LIMIT: counted per client address before any credential is read (register it
+ * before useCredentials): fresh made-up tokens buy no fresh budget, and a refused request costs no
+ * key hashing.
+ */
+export function useClientLimit(opts: RateLimitOptions): Plugin<GatewayContext> {
+  const { store } = opts;
+  const perMinute = opts.clientPerMinute ?? 0;
+  // Off: no hook at all, so requests do not pay for an async step that decides nothing.
+  if (perMinute <= 0) return {};
+  const check = limiter(opts.onLimited);
   return {
-    async onExecute({ args, setResultAndStopExecution }) {
-      const ctx = args.contextValue as GatewayContext;
-      const cost = costOf(args.document, args.operationName);
-      const refuse = (limit: 'client' | 'caller', per: number, retryAfterMs: number) => {
-        opts.onLimited?.();
-        const what = limit === 'client' ? 'client address' : 'caller';
-        const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-        setResultAndStopExecution({
-          errors: [
-            rateLimitedError(
-              limit,
-              retryAfterMs,
-              `Rate limit reached: at most ${per} obsBuckets calls per minute per ${what} (this request costs ${cost}). Retry in ${seconds} s.`,
-            ),
-          ],
-        });
-      };
-      // The client address first: it holds whatever credential (real or made up) the request carries.
-      if (clientPerMinute > 0) {
-        const r = await store.hit(
-          `client|${clientAddress(ctx.req, opts.trustedProxies)}`,
-          clientPerMinute,
-          MINUTE,
-          cost,
-        );
-        if (!r.allowed) return refuse('client', clientPerMinute, r.retryAfterMs);
-      }
-      const credential = ctx.credential;
+    onExecute(payload) {
+      const ctx = payload.args.contextValue as GatewayContext;
+      return check(payload, 'client', `client|${clientAddress(ctx.req, opts.trustedProxies)}`, store, perMinute);
+    },
+  };
+}
+
+/** GATEWAY_RATE_LIMIT: counted per caller (register it after useCredentials). */
+export function useCallerLimit(opts: RateLimitOptions): Plugin<GatewayContext> {
+  const { store, perMinute } = opts;
+  if (perMinute <= 0) return {};
+  const check = limiter(opts.onLimited);
+  return {
+    onExecute(payload) {
+      const credential = (payload.args.contextValue as GatewayContext).credential;
       // An anonymous request never reaches DBSS (UNAUTHENTICATED): there is no caller to count.
-      if (perMinute <= 0 || !credential) return;
-      const r = await store.hit([credentialGroup(credential), 'rate'], perMinute, MINUTE, cost);
-      if (!r.allowed) refuse('caller', perMinute, r.retryAfterMs);
+      if (!credential) return;
+      return check(payload, 'caller', [credentialGroup(credential), 'rate'], store, perMinute);
     },
   };
 }

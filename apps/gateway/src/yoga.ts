@@ -5,6 +5,7 @@ import type { BlockList } from 'node:net';
 import { DbssConfigError, type DbssRegion, type FetchLike } from '@dbss-obs/core';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { TracerProvider } from '@opentelemetry/api';
+import type { GraphQLError, ValidationContext } from 'graphql';
 import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
 import { compose, type GatewayContext, type ServerContext } from './context.js';
@@ -20,7 +21,7 @@ import { type ApiKey, useCredentials } from './use-credentials.js';
 import { useDocumentRules } from './use-document-rules.js';
 import { type Executor, useExecutor } from './use-executor.js';
 import { useParamChecks } from './use-param-checks.js';
-import { useRateLimit, useUpstreamBudget } from './use-rate-limit.js';
+import { useCallerLimit, useClientLimit, useUpstreamBudget } from './use-rate-limit.js';
 import { useRequestTrace } from './use-request-trace.js';
 import { useTracing } from './use-tracing.js';
 import { useUpstreamCache } from './use-upstream-cache.js';
@@ -93,6 +94,12 @@ export interface GatewayOptions {
  * buffered door masks a refused request with the same message and mode. Never the original error
  * (and its stack) in an answer, whatever NODE_ENV says.
  */
+/** GraphQL Armor's validation rules, told to report a refusal to the validation (not to throw it). */
+const ARMOR_REPORTS = {
+  propagateOnRejection: false,
+  onReject: [(ctx: ValidationContext | null, error: GraphQLError) => ctx?.reportError(error)],
+};
+
 export const MASKED_ERRORS = { errorMessage: 'Unexpected error.', isDev: false } as const;
 
 export const DEFAULT_QUERY = `query ObsBuckets($projectId: ID) {
@@ -170,6 +177,12 @@ export function createGateway(opts: GatewayOptions = {}) {
   const budget = useUpstreamBudget({ store, perSecond: opts.upstreamRps ?? 0, maxWaitMs: timeoutMs });
   const tracing =
     tracerProvider && useTracing({ provider: tracerProvider, propagateOnly: recordsNothing(tracerProvider) });
+  const limits = {
+    store,
+    perMinute: opts.rateLimitPerMinute ?? 0,
+    clientPerMinute: opts.clientRateLimitPerMinute ?? 0,
+    trustedProxies: opts.trustedProxies,
+  };
   const listBuckets = compose(cache.wrapListBuckets, budget.wrapListBuckets, tracing?.wrapListBuckets)(dbss);
 
   // The pipeline, in order. Yoga adds its own after these: the parse/validate cache, parameter checks,
@@ -186,23 +199,22 @@ export function createGateway(opts: GatewayOptions = {}) {
     useDocumentRules({ introspection: opts.introspection !== false }),
     useRequestTrace(ROOT_FIELDS),
     // One request cannot fan out: at most 4 aliases (so 5 obsBuckets calls), shallow and short documents.
+    // The validation rules report what they refuse as validation errors (code GRAPHQL_VALIDATION_FAILED,
+    // a 400 under graphql-response+json, like any invalid document) rather than throw out of validation
+    // (armor's default: a 200 with no code). maxTokens refuses at parse: GRAPHQL_PARSE_FAILED already.
     EnvelopArmorPlugin({
-      maxAliases: { n: 4 },
-      maxDepth: { n: 6 },
+      maxAliases: { n: 4, ...ARMOR_REPORTS },
+      maxDepth: { n: 6, ...ARMOR_REPORTS },
       maxTokens: { n: 400 },
-      maxDirectives: { n: 10 },
-      costLimit: { maxCost: 500 },
+      maxDirectives: { n: 10, ...ARMOR_REPORTS },
+      costLimit: { maxCost: 500, ...ARMOR_REPORTS },
       blockFieldSuggestion: { enabled: true },
     }),
+    // Every executed request counts, cached or not, one unit per obsBuckets field; the excess never
+    // reaches DBSS. The client address first, before any credential is read; then the caller's own limit.
+    useClientLimit(limits),
     useCredentials({ mode, apiKeys: opts.apiKeys, scopedApiKeys: opts.scopedApiKeys }),
-    // Every executed request counts (per client address, then per caller), cached or not, one unit per
-    // obsBuckets field; the excess never reaches DBSS.
-    useRateLimit({
-      store,
-      perMinute: opts.rateLimitPerMinute ?? 0,
-      clientPerMinute: opts.clientRateLimitPerMinute ?? 0,
-      trustedProxies: opts.trustedProxies,
-    }),
+    useCallerLimit(limits),
     // The three below wrap the DBSS call (composed in call order above); they are plugins too for their
     // other hooks (spans for operations, `extensions.stale`).
     tracing,

@@ -22,6 +22,7 @@ export const OPERATION_TYPE_DOCUMENTS = [
   'subscription { x }',
   `subscription S { obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName } }`,
   'subscription { __typename }',
+  'query Q { __typename } mutation M { x }',
 ];
 export const INTROSPECTION_DOCUMENTS = [
   '{ __schema { queryType { name } } }',

@@ -114,6 +114,76 @@ describe('no upstream call for a bad request', () => {
   });
 });
 
+describe('refusals of the request are errors with a code, and a 400 under graphql-response+json', () => {
+  const post = (body: string, accept = 'application/graphql-response+json') =>
+    gateway.yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: accept, 'X-Auth-Token': DEMO_TOKEN },
+      body,
+    });
+  const deep = `{ obsBuckets(projectId: "${DEMO_PROJECT_ID}") { ${'bucketName { x '.repeat(6)}${'} '.repeat(6)} } }`;
+  const aliases = `{ ${Array.from({ length: 6 }, (_, i) => `a${i}: obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName }`).join(' ')} }`;
+  it.each([
+    ['too deep', deep, /depth limit/],
+    ['too many aliases', aliases, /alias/i],
+  ])('%s (GraphQL Armor): GRAPHQL_VALIDATION_FAILED, like any invalid document', async (_, query, message) => {
+    const r = await post(JSON.stringify({ query }));
+    expect(r.status).toBe(400);
+    const body = (await r.json()) as { data?: unknown; errors: { message: string; extensions: { code: string } }[] };
+    expect(body.data).toBeUndefined();
+    expect(body.errors.some((e) => message.test(e.message))).toBe(true);
+    for (const e of body.errors) expect(e.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // Under application/json Yoga answers validation errors 200 (the spec's legacy media type): so for these.
+    expect((await post(JSON.stringify({ query }), 'application/json')).status).toBe(200);
+    expect(emu.requestCount).toBe(0);
+  });
+
+  it('a body that is not JSON: 400 BAD_REQUEST whatever the Accept, never quoting the body (a token pasted in it)', async () => {
+    const secret = 'MIIpasted-into-the-body-by-mistake-0123456789';
+    for (const accept of ['application/json', 'application/graphql-response+json', '*/*']) {
+      const r = await post(`{"query": "{ __typename }", "token": "${secret}`, accept);
+      const text = await r.text();
+      expect(r.status, accept).toBe(400);
+      expect(JSON.parse(text)).toEqual({
+        errors: [{ message: 'POST body sent invalid JSON.', extensions: { code: 'BAD_REQUEST' } }],
+      });
+      expect(text).not.toContain(secret);
+    }
+  });
+});
+
+describe('the client address limit comes before any credential is read', () => {
+  it('a request over GATEWAY_CLIENT_RATE_LIMIT is refused without its credential headers being read', async () => {
+    const limited = createGateway({ endpoint: emu.url, clientRateLimitPerMinute: 2, rateLimitPerMinute: 100 });
+    // Headers that record which credential headers the gateway reads.
+    const read: string[] = [];
+    const ask = () => {
+      const query = `{ obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName } }`;
+      const request = new Request('http://yoga/graphql', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Auth-Token': DEMO_TOKEN },
+        body: JSON.stringify({ query }),
+      });
+      const get = request.headers.get.bind(request.headers);
+      request.headers.get = (name: string) => {
+        if (/^(x-auth-token|authorization|x-api-key)$/i.test(name)) read.push(name.toLowerCase());
+        return get(name);
+      };
+      return limited.yoga.fetch(request);
+    };
+    for (let i = 0; i < 2; i++) {
+      const body = (await (await ask()).json()) as { data?: { obsBuckets: unknown[] } };
+      expect(body.data?.obsBuckets).toHaveLength(DEMO_BUCKETS.length);
+    }
+    expect(read.length).toBeGreaterThan(0);
+    read.length = 0;
+    const r = await ask();
+    const body = (await r.json()) as { errors: { extensions: { code: string; limit: string } }[] };
+    expect(body.errors[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 'client' });
+    expect(read).toEqual([]);
+  });
+});
+
 describe('upstream failures map to extensions.code', () => {
   const cases: [string, Parameters<Emulator['fault']>[0], string, number | undefined][] = [
     ['401', { status: 401 }, 'UNAUTHENTICATED', 401],
