@@ -151,7 +151,10 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
     const key = status === 401 ? keys.credential : status === 403 ? keys.pair : undefined;
     if (!key) return;
     const at = Date.now();
-    await store.set(key, JSON.stringify({ at, until: at + refusalTtlMs } satisfies Refusal), markMs);
+    // Every replica must see it: written while Redis is away, it reaches Redis when Redis is back.
+    await store.set(key, JSON.stringify({ at, until: at + refusalTtlMs } satisfies Refusal), markMs, {
+      everyReplica: true,
+    });
   }
 
   const cached =

@@ -1,9 +1,22 @@
 // Redis when it answers, this process when it does not: no request fails because of Redis.
 // Each transition is logged once; `redisUp` feeds dbss_gateway_redis_up.
+// What this process kept while Redis was away never outlives the outage: when Redis is back, the writes
+// every replica must see (refusals) are written to Redis, and the rest is dropped, so a later outage
+// cannot bring back an answer that a refusal seen meanwhile, on any replica, has ended.
 import { MemoryStore } from './memory-store.js';
 import { describeRedis, redisConnectionFromEnv } from './redis-config.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
-import type { HitResult, SharedStore, StoreKey } from './store.js';
+import type { HitResult, SetOptions, SharedStore, StoreKey } from './store.js';
+
+/** A write every replica must see, made while Redis was away. */
+interface Pending {
+  key: StoreKey;
+  value: string;
+  expiresAt: number;
+}
+
+/** Most such writes kept for Redis's return (the oldest go first). */
+const MAX_PENDING = 10_000;
 
 /** Where transitions are reported (a pino logger fits). */
 export interface StoreLogger {
@@ -35,6 +48,8 @@ export class FallbackStore implements SharedStore {
   #closed = false;
   /** What was last logged: undefined before the first connection attempt settled. */
   #reported: boolean | undefined;
+  /** Writes for every replica made while Redis was away, oldest first: written to Redis when it is back. */
+  #pending: Pending[] = [];
 
   constructor(opts: FallbackStoreOptions) {
     this.#logger = opts.logger;
@@ -93,6 +108,7 @@ export class FallbackStore implements SharedStore {
     if (this.#reported === up) return;
     const first = this.#reported === undefined;
     this.#reported = up;
+    if (up && !first) this.#recover();
     if (up) this.#logger?.info(this.#where, first ? 'redis connected: shared state' : 'redis is back: shared state');
     else {
       // Why, by kind only: a wrong password (WRONGPASS) is not a network failure (ECONNREFUSED).
@@ -102,6 +118,31 @@ export class FallbackStore implements SharedStore {
         'redis unreachable: shared state falls back to this process',
       );
     }
+  }
+
+  /**
+   * Redis is back: what this process kept meanwhile is dropped (Redis holds the fleet's state, refusals
+   * included, that this process missed), and its writes for every replica go to Redis, unless a value is
+   * there already. Those that cannot be written now wait for the next return.
+   */
+  #recover(): void {
+    this.memory.forget();
+    const pending = this.#pending;
+    this.#pending = [];
+    if (pending.length === 0) return;
+    void (async () => {
+      for (const [i, p] of pending.entries()) {
+        const leftMs = p.expiresAt - Date.now();
+        if (leftMs <= 0) continue;
+        try {
+          await this.redisStore.setIfAbsent(p.key, p.value, leftMs);
+        } catch {
+          this.#pending.unshift(...pending.slice(i));
+          this.#failed();
+          return;
+        }
+      }
+    })();
   }
 
   /** Runs `op` on Redis when it is up, else (or when it fails) on the in-process store. */
@@ -128,8 +169,14 @@ export class FallbackStore implements SharedStore {
     return this.#use((s) => s.getMany(keys));
   }
 
-  set(key: StoreKey, value: string, ttlMs: number): Promise<void> {
-    return this.#use((s) => s.set(key, value, ttlMs));
+  set(key: StoreKey, value: string, ttlMs: number, opts?: SetOptions): Promise<void> {
+    return this.#use((s) => {
+      if (s === this.memory && opts?.everyReplica) {
+        if (this.#pending.length >= MAX_PENDING) this.#pending.shift();
+        this.#pending.push({ key, value, expiresAt: Date.now() + ttlMs });
+      }
+      return s.set(key, value, ttlMs);
+    });
   }
 
   hit(key: StoreKey, limit: number, windowMs: number, cost?: number): Promise<HitResult> {

@@ -8,6 +8,7 @@ import {
   type HitResult,
   type KeyHasher,
   nameOf,
+  type SetOptions,
   type SharedStore,
   type StoreKey,
 } from './store.js';
@@ -72,7 +73,7 @@ export class MemoryStore implements SharedStore {
     return entry.value;
   }
 
-  async set(key: StoreKey, value: string, ttlMs: number): Promise<void> {
+  async set(key: StoreKey, value: string, ttlMs: number, _opts?: SetOptions): Promise<void> {
     const h = this.#key(key);
     this.#values.delete(h); // re-insert so Map order stays oldest-first
     bound(this.#values, this.#max);
@@ -101,9 +102,14 @@ export class MemoryStore implements SharedStore {
     return pending;
   }
 
-  async close(): Promise<void> {
+  /** Drops every value and limit state; calls being coalesced finish as they would. */
+  forget(): void {
     this.#values.clear();
     this.#limits.clear();
+  }
+
+  async close(): Promise<void> {
+    this.forget();
   }
 }
 

@@ -188,6 +188,13 @@ export class RedisStore implements SharedStore {
     await this.redis.set(k, this.#seal.seal(k, value, this.#now(), ttl), 'PX', ttl);
   }
 
+  /** Stores `value` unless `key` holds a value already (SET NX); resolves whether it was stored. */
+  async setIfAbsent(key: StoreKey, value: string, ttlMs: number): Promise<boolean> {
+    const k = this.#seal.key('v', key);
+    const ttl = Math.max(1, Math.ceil(ttlMs));
+    return (await this.redis.set(k, this.#seal.seal(k, value, this.#now(), ttl), 'PX', ttl, 'NX')) === 'OK';
+  }
+
   async hit(key: StoreKey, limit: number, windowMs: number, cost = 1): Promise<HitResult> {
     const now = this.#limitClock ? String(this.#limitClock()) : '';
     const [allowed, retryAfterMs, rejected] = await this.redis.dbssHit(

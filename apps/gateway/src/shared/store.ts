@@ -20,6 +20,15 @@ export type StoreKey = string | readonly [group: string, name: string];
 export const groupOf = (key: StoreKey): string => (typeof key === 'string' ? key : key[0]);
 export const nameOf = (key: StoreKey): string => (typeof key === 'string' ? '' : key[1]);
 
+export interface SetOptions {
+  /**
+   * Every replica must see this write (a refusal). Written while Redis is unreachable, it is kept in
+   * this process and written to Redis when Redis is back, for what is left of its time, unless Redis
+   * holds a value for the key by then (the same refusal, recorded by another replica meanwhile).
+   */
+  everyReplica?: boolean;
+}
+
 /**
  * Shared state behind one interface. Values read back are verified by the Redis store (HMAC tag bound
  * to the key, shape, time): one that does not verify reads as absent and is reported (onRejected).
@@ -32,7 +41,7 @@ export interface SharedStore {
   /** Several values at once (one round trip when the keys share a group), in the order of `keys`. */
   getMany(keys: readonly StoreKey[]): Promise<(string | undefined)[]>;
   /** Stores `value` under `key` for `ttlMs` milliseconds. */
-  set(key: StoreKey, value: string, ttlMs: number): Promise<void>;
+  set(key: StoreKey, value: string, ttlMs: number, opts?: SetOptions): Promise<void>;
   /**
    * Spends `cost` (default 1) of a limit of `limit` per `windowMs` on `key`, GCRA (a sliding limit):
    * at most `limit` pass at once, and over any span s at most limit + ⌊s·limit/windowMs⌋ (atomic across

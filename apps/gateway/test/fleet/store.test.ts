@@ -503,4 +503,43 @@ describe('Fallback store (Redis down is not an outage)', () => {
       await own.kill('SIGKILL');
     }
   });
+
+  it('when Redis is back: writes for every replica reach it (never over a value there), the rest of the outage is dropped', async () => {
+    // A stalled Redis (SIGSTOP: commands time out, its data stays), so a value can be there before and after.
+    const own = await startRedis();
+    const pid = own.child.pid as number;
+    const [a, b] = [
+      new FallbackStore({ url: own.url, coolDownMs: 100, secret: SECRET }),
+      new FallbackStore({ url: own.url, coolDownMs: 100, secret: SECRET }),
+    ];
+    opened.push(a, b);
+    try {
+      expect(await a.connect()).toBe(true);
+      expect(await b.connect()).toBe(true);
+      await b.set('taken', 'there first', 60_000);
+      process.kill(pid, 'SIGSTOP');
+      await a.get('probe'); // times out: a falls back
+      expect(a.redisUp).toBe(false);
+      await a.set('plain', 'kept here', 60_000);
+      await a.set('refusal', 'seen here', 60_000, { everyReplica: true });
+      await a.set('brief', 'gone soon', 50, { everyReplica: true });
+      await a.set('taken', 'seen here too', 60_000, { everyReplica: true });
+      expect((await a.hit('limit', 1, 60_000)).allowed).toBe(true);
+      expect(await a.get('plain')).toBe('kept here');
+      await sleep(60); // 'brief' has expired
+      process.kill(pid, 'SIGCONT');
+      await waitUntil(() => a.redisUp, 10_000);
+      await waitUntil(async () => (await b.get('refusal')) === 'seen here', 5000);
+      expect(await b.get('taken')).toBe('there first');
+      expect(await b.get('brief')).toBeUndefined();
+      expect(await b.get('plain')).toBeUndefined();
+      // What a kept in its own memory is gone: a later outage starts from nothing.
+      expect(await a.memory.get('plain')).toBeUndefined();
+      expect(await a.memory.get('refusal')).toBeUndefined();
+      expect((await a.memory.hit('limit', 1, 60_000)).allowed).toBe(true);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      await own.kill('SIGKILL');
+    }
+  });
 });

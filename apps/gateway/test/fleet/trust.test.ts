@@ -100,6 +100,87 @@ describe('refusals win over kept answers (fleet of 2, Redis)', () => {
   }, 30_000);
 });
 
+describe('refusals seen while Redis is away (a stalled Redis: SIGSTOP, then SIGCONT, its data intact)', () => {
+  const C = 'MIItrust-refused-during-a-redis-stall-0003';
+  const E = 'MIItrust-refused-after-a-redis-stall-0004';
+  const P = { c1: projectId(0x111), c2: projectId(0x112), e1: projectId(0x113), e2: projectId(0x114) };
+  let fleet: Fleet;
+  const pid = () => fleet.redis!.child!.pid!;
+  const up = (i: number) => fleet.metric(i, 'dbss_gateway_redis_up');
+  /** Stalls Redis and waits until both replicas fall back (a request makes each notice). */
+  const stall = async () => {
+    process.kill(pid(), 'SIGSTOP');
+    await waitUntil(async () => {
+      for (const i of [0, 1]) if ((await up(i)) !== 0) await fleet.query(i, 'MIInobody-just-a-probe-request', P.c1);
+      return (await up(0)) === 0 && (await up(1)) === 0;
+    }, 20_000);
+  };
+  const resume = async () => {
+    process.kill(pid(), 'SIGCONT');
+    await waitUntil(async () => (await up(0)) === 1 && (await up(1)) === 1, 20_000);
+  };
+
+  beforeAll(async () => {
+    fleet = await startFleet({
+      tokens: { [C]: { projects: '*' }, [E]: { projects: '*' } },
+      projects: Object.values(P),
+      replicas: 2,
+      env: {
+        GATEWAY_CACHE_TTL_MS: '1000',
+        GATEWAY_STALE_MS: '600000',
+        GATEWAY_REFUSAL_TTL_MS: '3000',
+        GATEWAY_REDIS_TIMEOUT_MS: '500',
+      },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    if (fleet?.redis?.child?.pid) process.kill(fleet.redis.child.pid, 'SIGCONT');
+    await fleet?.close();
+  });
+
+  it('a 401 one replica saw while Redis stalled reaches the fleet when Redis is back: no kept answer of it is served', async () => {
+    // Kept in Redis before the stall, via replica 0.
+    expect((await fleet.query(0, C, P.c1)).body.data?.obsBuckets).toEqual(wire(P.c1));
+    await stall();
+    // DBSS refuses C; only replica 1 sees it, and only its own memory can hold the refusal now.
+    fleet.emulator.fault({ status: 401 }, { projectId: P.c2, times: 1 });
+    expect(code(await fleet.query(1, C, P.c2))).toBe('UNAUTHENTICATED');
+    await resume();
+    // Replica 0 never saw the 401: Redis tells it, at once and with no DBSS call (the standing refusal).
+    const calls = fleet.upstreamCalls();
+    const refused = await fleet.query(0, C, P.c1);
+    expect(code(refused)).toBe('UNAUTHENTICATED');
+    expect(refused.body.data?.obsBuckets ?? null).toBeNull();
+    expect(fleet.upstreamCalls()).toBe(calls);
+    // And after the standing refusal, with DBSS down: the answer kept before the 401 stays ended.
+    await sleep(3100);
+    fleet.emulator.fault({ status: 503 }, { projectId: P.c1 });
+    const a = await fleet.query(0, C, P.c1);
+    expect(code(a)).toBe('UPSTREAM_ERROR');
+    expect(a.body.extensions?.stale).toBeUndefined();
+    fleet.emulator.clearFaults();
+  }, 60_000);
+
+  it('what a replica kept during a stall is dropped when Redis is back: a later outage cannot serve it past a refusal', async () => {
+    await stall();
+    // Kept in replica 0's own memory only (Redis is away).
+    expect((await fleet.query(0, E, P.e1)).body.data?.obsBuckets).toEqual(wire(P.e1));
+    await resume();
+    // DBSS refuses E, seen by replica 1 with Redis up: the refusal is in Redis.
+    fleet.emulator.fault({ status: 401 }, { projectId: P.e2, times: 1 });
+    expect(code(await fleet.query(1, E, P.e2))).toBe('UNAUTHENTICATED');
+    // Redis stalls again and DBSS is down: replica 0 cannot read the refusal, and has nothing of E left.
+    await stall();
+    fleet.emulator.fault({ status: 503 }, { projectId: P.e1 });
+    const a = await fleet.query(0, E, P.e1);
+    expect(a.body.data?.obsBuckets ?? null).toBeNull();
+    expect(a.body.extensions?.stale).toBeUndefined();
+    expect(code(a)).toBe('UPSTREAM_ERROR');
+    await resume();
+    fleet.emulator.clearFaults();
+  }, 60_000);
+});
+
 describe('store integrity (fleet of 3, Redis)', () => {
   const T = 'MIIintegrity-caller-0001';
   const P = { forged: projectId(0x201), deleted: projectId(0x202) };
