@@ -35,6 +35,11 @@ export interface UpstreamCacheOptions {
   refusalTtlMs?: number;
   /** How long a coalesced call may hold its lock before a waiter takes over. @default 15000 */
   lockTtlMs?: number;
+  /**
+   * The longest a caller waits for a call another caller (on any replica) makes before it calls DBSS
+   * itself (a lock renewed forever, a hostile Redis, must not hold callers for good). @default 60000
+   */
+  waitMs?: number;
   /** Called when a call joined one already in flight (metrics). */
   onCoalesced?: () => void;
   /** Called when a kept answer stood in for a failed DBSS call (metrics). */
@@ -116,6 +121,7 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
   // A marker must outlive every entry it ends, and its standing refusal.
   const markMs = Math.max(keepMs, refusalTtlMs);
   const lockTtlMs = opts.lockTtlMs ?? 15_000;
+  const waitMs = opts.waitMs ?? 60_000;
   /** Per request: the oldest stand-in served, for the response's extensions. */
   const staleAge = new WeakMap<object, number>();
 
@@ -168,34 +174,39 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
         if (h.kept && Date.now() - h.kept.at < ttlMs) return h.kept.outcome;
       }
       let led = false;
-      const outcome: SharedOutcome = await store.coalesce(keys.entry, lockTtlMs, async (): Promise<SharedOutcome> => {
-        led = true;
-        if (keepMs > 0) {
-          // Read again under the lock: a call that finished between our read and our lock stored it.
-          // (Without kept answers there is nothing to find: a refusal written meanwhile costs at most
-          // this one call, which DBSS refuses in turn.)
-          const h = await held(keys);
-          if (h.refused) return h.refused;
-          if (h.kept && Date.now() - h.kept.at < ttlMs) return h.kept.outcome;
-        }
-        const asked = Date.now();
-        const result = await inner(call, ctx);
-        if (result.ok) {
+      const outcome: SharedOutcome = await store.coalesce(
+        keys.entry,
+        lockTtlMs,
+        async (): Promise<SharedOutcome> => {
+          led = true;
           if (keepMs > 0) {
-            const kept: Kept = { at: Date.now(), asked, outcome: result };
-            await store.set(keys.entry, JSON.stringify(kept), keepMs);
+            // Read again under the lock: a call that finished between our read and our lock stored it.
+            // (Without kept answers there is nothing to find: a refusal written meanwhile costs at most
+            // this one call, which DBSS refuses in turn.)
+            const h = await held(keys);
+            if (h.refused) return h.refused;
+            if (h.kept && Date.now() - h.kept.at < ttlMs) return h.kept.outcome;
+          }
+          const asked = Date.now();
+          const result = await inner(call, ctx);
+          if (result.ok) {
+            if (keepMs > 0) {
+              const kept: Kept = { at: Date.now(), asked, outcome: result };
+              await store.set(keys.entry, JSON.stringify(kept), keepMs);
+            }
+            return result;
+          }
+          await refused(keys, result);
+          // Stale only while DBSS is unavailable, and only what no refusal has ended since.
+          if (staleMs > 0 && isOutage(result)) {
+            const { refused: no, kept } = await held(keys);
+            const ageMs = kept && Date.now() - kept.at;
+            if (!no && kept && ageMs !== undefined && ageMs < staleMs) return { ...kept.outcome, staleAgeMs: ageMs };
           }
           return result;
-        }
-        await refused(keys, result);
-        // Stale only while DBSS is unavailable, and only what no refusal has ended since.
-        if (staleMs > 0 && isOutage(result)) {
-          const { refused: no, kept } = await held(keys);
-          const ageMs = kept && Date.now() - kept.at;
-          if (!no && kept && ageMs !== undefined && ageMs < staleMs) return { ...kept.outcome, staleAgeMs: ageMs };
-        }
-        return result;
-      });
+        },
+        waitMs,
+      );
       if (!led) onCoalesced?.();
       if (outcome.staleAgeMs === undefined) return outcome;
       onStale?.();

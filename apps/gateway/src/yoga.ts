@@ -170,6 +170,9 @@ export function createGateway(opts: GatewayOptions = {}) {
     staleMs: opts.staleMs ?? 0,
     refusalTtlMs: opts.refusalTtlMs ?? 10_000,
     lockTtlMs: Math.min(timeoutMs, 5000),
+    // A waiter calls DBSS itself once one attempt's time and the lock's have passed: a duplicate call
+    // when the holder is retrying, rather than callers held by a lock nobody releases (a hostile Redis).
+    waitMs: timeoutMs + Math.min(timeoutMs, 5000),
     onCoalesced: metrics.coalesced,
     onStale: metrics.staleServed,
   });

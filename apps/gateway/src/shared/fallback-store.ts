@@ -183,10 +183,12 @@ export class FallbackStore implements SharedStore {
     return this.#use((s) => s.hit(key, limit, windowMs, cost));
   }
 
-  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>, maxWaitMs?: number): Promise<T> {
     // The Redis store never fails a coalesced call because of Redis (it runs `fn` itself then),
     // and an error from `fn` must reach the caller, not trigger a second call: no #use here.
-    return this.redisUp ? this.redisStore.coalesce(key, lockTtlMs, fn) : this.memory.coalesce(key, lockTtlMs, fn);
+    return this.redisUp
+      ? this.redisStore.coalesce(key, lockTtlMs, fn, maxWaitMs)
+      : this.memory.coalesce(key, lockTtlMs, fn);
   }
 
   async close(): Promise<void> {

@@ -92,7 +92,7 @@ export class MemoryStore implements SharedStore {
     return { allowed: step.allowed, retryAfterMs: step.retryAfterMs };
   }
 
-  coalesce<T>(key: StoreKey, _lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+  coalesce<T>(key: StoreKey, _lockTtlMs: number, fn: () => Promise<T>, _maxWaitMs?: number): Promise<T> {
     // In one process the joined promise is the lock: it cannot outlive its leader.
     const h = this.#key(key);
     const joined = this.#inflight.get(h);

@@ -197,29 +197,36 @@ export class RedisStore implements SharedStore {
 
   async hit(key: StoreKey, limit: number, windowMs: number, cost = 1): Promise<HitResult> {
     const now = this.#limitClock ? String(this.#limitClock()) : '';
-    const [allowed, retryAfterMs, rejected] = await this.redis.dbssHit(
-      this.#seal.key('r', key),
-      limit,
-      windowMs,
-      cost,
-      now,
-    );
+    const reply: unknown = await this.redis.dbssHit(this.#seal.key('r', key), limit, windowMs, cost, now);
+    // Not the script's reply (a hostile or broken server): a failed command, so this process decides.
+    // (No GCRA wait is longer than a window.)
+    if (
+      !isReply(reply, 'number', 'number', 'number') ||
+      (reply[0] !== 0 && reply[0] !== 1) ||
+      reply[1] < 0 ||
+      reply[1] > windowMs
+    )
+      throw new RedisReplyError('the rate-limit script');
+    const [allowed, retryAfterMs, rejected] = reply;
     if (rejected === 1) this.#opts.onRejected?.();
-    return { allowed: allowed === 1, retryAfterMs: allowed === 1 ? 0 : Math.max(1, Math.ceil(Number(retryAfterMs))) };
+    if (allowed === 1) return { allowed: true, retryAfterMs: 0 };
+    return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(retryAfterMs)) };
   }
 
-  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>, maxWaitMs = 60_000): Promise<T> {
     const lock = this.#seal.key('l', key);
     // Callers on this replica join one promise first, so only one of them talks to Redis.
     const joined = this.#inflight.get(lock);
     if (joined) return joined as Promise<T>;
-    const pending = this.#shared(lock, lockTtlMs, fn).finally(() => this.#inflight.delete(lock));
+    const pending = this.#shared(lock, lockTtlMs, fn, maxWaitMs).finally(() => this.#inflight.delete(lock));
     this.#inflight.set(lock, pending);
     return pending;
   }
 
-  async #shared<T>(lock: string, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+  async #shared<T>(lock: string, lockTtlMs: number, fn: () => Promise<T>, maxWaitMs: number): Promise<T> {
     const ttl = Math.max(100, Math.ceil(lockTtlMs));
+    // Past this, the holder is not trusted to finish (a lock renewed forever, a hostile Redis): call here.
+    const deadline = Date.now() + maxWaitMs;
     const resultKey = (id: string) => `${lock}:${id || '-'}`;
     const me = randomUUID();
     let waitFor = '';
@@ -229,7 +236,10 @@ export class RedisStore implements SharedStore {
         let state: number;
         let value: string;
         try {
-          [state, value] = await this.redis.dbssLockStep(lock, resultKey(waitFor), me, ttl, waitFor);
+          const reply: unknown = await this.redis.dbssLockStep(lock, resultKey(waitFor), me, ttl, waitFor);
+          if (!isReply(reply, 'number', 'string') || ![0, 1, 2].includes(reply[0]))
+            throw new RedisReplyError('the lock script');
+          [state, value] = reply;
         } catch (err) {
           // Redis went away while we waited: make the call here rather than fail the request.
           this.#opts.onError?.(err);
@@ -244,6 +254,7 @@ export class RedisStore implements SharedStore {
           return JSON.parse(payload.slice(1)) as T;
         }
         // Another caller holds the lock; if it changed hands, wait for the new holder's result.
+        if (Date.now() >= deadline) return fn();
         waitFor = value;
         if (listening === undefined) {
           // Subscribe, then look once more at once: a result published before we listened is not missed.
@@ -253,7 +264,10 @@ export class RedisStore implements SharedStore {
           );
           continue;
         }
-        await this.#wait(lock, listening ? this.#pollMs * 5 : this.#pollMs);
+        await this.#wait(
+          lock,
+          Math.min(listening ? this.#pollMs * 5 : this.#pollMs, Math.max(1, deadline - Date.now())),
+        );
       }
     } finally {
       if (listening) this.#sub.unsubscribe(lock).catch(() => {});
@@ -299,6 +313,25 @@ export class RedisStore implements SharedStore {
     this.#sub.disconnect();
     this.#setUp(false);
   }
+}
+
+/** A reply no script of ours gives: the server is not the Redis it should be. */
+export class RedisReplyError extends Error {
+  constructor(what: string) {
+    super(`Redis answered ${what} with a reply it cannot give.`);
+    this.name = 'RedisReplyError';
+  }
+}
+
+type Kinds = { number: number; string: string };
+
+/** Whether `reply` is an array of exactly these kinds (finite numbers, strings). */
+function isReply<K extends (keyof Kinds)[]>(reply: unknown, ...kinds: K): reply is { [I in keyof K]: Kinds[K[I]] } {
+  return (
+    Array.isArray(reply) &&
+    reply.length === kinds.length &&
+    kinds.every((k, i) => (k === 'number' ? Number.isFinite(reply[i]) : typeof reply[i] === 'string'))
+  );
 }
 
 /**

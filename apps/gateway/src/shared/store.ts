@@ -53,8 +53,10 @@ export interface SharedStore {
    * gives them all its result. The result must survive `JSON.stringify`/`JSON.parse`: callers on
    * other replicas receive that copy, so return errors as values. When the caller running `fn`
    * dies, its lock expires after `lockTtlMs` and exactly one waiter runs `fn` instead.
+   * A waiter waits at most `maxWaitMs` (default 60000) for another caller's result, then runs `fn`
+   * itself: a holder that never finishes (a lock renewed forever, a hostile Redis) holds nobody for good.
    */
-  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>): Promise<T>;
+  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>, maxWaitMs?: number): Promise<T>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

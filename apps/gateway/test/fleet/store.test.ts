@@ -397,6 +397,29 @@ describe('Redis store', () => {
     expect(await Promise.all([first, second])).toEqual(['slow', 'slow']);
     expect(calls).toBe(1);
   });
+
+  it('a holder that never finishes holds a waiter at most maxWaitMs: then the waiter calls itself', async () => {
+    // As a lock renewed forever (or a hostile Redis answering "held" to every step) looks to a waiter.
+    const [a, b] = [await redisStore('stuck:'), await redisStore('stuck:')];
+    let release!: () => void;
+    const never = new Promise<string>((resolve) => {
+      release = () => resolve('late');
+    });
+    const first = a.coalesce('stuck', 1000, () => never);
+    await sleep(50);
+    let own = 0;
+    const itself = async () => {
+      own++;
+      return 'called itself';
+    };
+    // Within the lock's TTL and the wait, b waits (a holds the lock, renewing it)…
+    const second = b.coalesce('stuck', 1000, itself, 400);
+    // …then calls itself, while a's call still runs.
+    expect(await second).toBe('called itself');
+    expect(own).toBe(1);
+    release();
+    expect(await first).toBe('late');
+  });
 });
 
 describe('Fallback store (Redis down is not an outage)', () => {
