@@ -96,7 +96,20 @@ export class RedisStore implements SharedStore {
     this.redis.defineCommand('dbssLockStep', { numberOfKeys: 2, lua: LOCK_STEP });
     this.redis.defineCommand('dbssLockExtend', { numberOfKeys: 1, lua: LOCK_EXTEND });
     this.redis.defineCommand('dbssLockRelease', { numberOfKeys: 2, lua: LOCK_RELEASE });
-    this.redis.on('ready', () => this.#setUp(true));
+    const db = connection.topology === 'cluster' ? 0 : connection.db;
+    this.redis.on('ready', () => {
+      if (!db) return this.#setUp(true);
+      // ioredis sends SELECT before 'ready', but when the server refuses it (an index out of range, an
+      // ACL user without SELECT) it only emits an error and goes on in database 0: the state would sit
+      // where nobody configured it. So the database is selected again, and Redis used only once it took.
+      this.redis.select(db).then(
+        () => this.#setUp(true),
+        () => {
+          this.#lastFailure = 'ERR_SELECT_DB';
+          this.#setUp(false);
+        },
+      );
+    });
     this.redis.on('close', () => this.#setUp(false));
     // Without a listener ioredis prints every connection error; FallbackStore reports transitions,
     // naming the last one's kind (lastFailure).

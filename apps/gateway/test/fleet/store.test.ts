@@ -471,6 +471,34 @@ describe('Fallback store (Redis down is not an outage)', () => {
     }
   });
 
+  it('a REDIS_URL database the server refuses (index out of range): falls back, names why, writes nothing to database 0', async () => {
+    const own = await startRedis();
+    const seen: object[] = [];
+    const log = { info: () => {}, warn: (o: object) => seen.push(o) };
+    const raw = new Redis({ port: own.port, host: '127.0.0.1' });
+    try {
+      const s = new FallbackStore({ url: `${own.url}/99`, logger: log, secret: SECRET });
+      opened.push(s);
+      expect(await s.connect()).toBe(false);
+      expect(s.redisUp).toBe(false);
+      await s.set('k', 'here only', 60_000);
+      expect(await s.get('k')).toBe('here only');
+      expect(await raw.dbsize()).toBe(0);
+      expect(seen.map((o) => (o as { reason?: string }).reason)).toEqual(['ERR_SELECT_DB']);
+      // A database the server has: used.
+      const ok = new FallbackStore({ url: `${own.url}/3`, secret: SECRET });
+      opened.push(ok);
+      expect(await ok.connect()).toBe(true);
+      await ok.set('k', 'in 3', 60_000);
+      expect(await raw.dbsize()).toBe(0);
+      await raw.select(3);
+      expect(await raw.dbsize()).toBe(1);
+    } finally {
+      raw.disconnect();
+      await own.kill();
+    }
+  });
+
   it('keeps answering while Redis is killed, and shares again once it is back', async () => {
     const own = await startRedis();
     const log = logger();
