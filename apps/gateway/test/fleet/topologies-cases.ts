@@ -158,9 +158,10 @@ export async function failoverUnderLoad(
   const sawDown = fleet.replicas.map(() => false);
   let promotedAt = 0;
   let upAt = 0;
+  let up: (number | undefined)[] = [];
   const watchUntil = killedAt + 40_000;
   while (Date.now() < watchUntil) {
-    const up = await upMetric();
+    up = await upMetric();
     up.forEach((v, i) => {
       if (v === 0) sawDown[i] = true;
     });
@@ -173,7 +174,19 @@ export async function failoverUnderLoad(
   }
   expect(sawDown).toEqual(fleet.replicas.map(() => true));
   expect(promotedAt).toBeGreaterThan(0);
-  expect(upAt).toBeGreaterThan(0);
+  // Not back: each replica's redis_up and what it logged about Redis.
+  const redisLines = () =>
+    JSON.stringify(
+      fleet.replicas.map((r, i) => ({
+        up: up[i],
+        log: r
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('redis'))
+          .slice(-6),
+      })),
+    );
+  expect(upAt, redisLines()).toBeGreaterThan(0);
   expect(upAt - promotedAt).toBeLessThanOrEqual(o.withinMs);
   await load;
   expect(failed, JSON.stringify(Object.fromEntries(why))).toBe(0);
