@@ -61,8 +61,9 @@ export class FallbackStore implements SharedStore {
       ...opts,
       connection,
       onStatus: (up) => {
-        // A new connection is a working one; a lost one is reported at once.
+        // A new connection is a working one; a lost one is reported at once, and watched.
         if (up) this.#healthy = true;
+        else this.#watch();
         this.#report();
       },
       onError: () => this.#failed(),
@@ -78,15 +79,22 @@ export class FallbackStore implements SharedStore {
   async connect(timeoutMs?: number): Promise<boolean> {
     const up = await this.redisStore.connect(timeoutMs);
     this.#report();
+    if (!up) this.#watch();
     return up;
   }
 
   #failed(): void {
     this.#healthy = false;
     this.#report();
-    // Requests do not probe (each would wait for a dead node); one timer does, until Redis serves again.
+    this.#watch();
+  }
+
+  /** Requests do not probe (each would wait for a dead node); one timer does, until Redis serves again. */
+  #watch(): void {
+    if (this.#closed) return;
     this.#probe ??= setInterval(() => {
-      if (!this.redisStore.up) return; // reconnecting: its 'ready' ends the outage
+      // Reconnecting: its 'ready' ends the outage. A client that stopped reconnecting is started again.
+      if (!this.redisStore.up) return this.redisStore.revive();
       this.redisStore.ping().then(
         () => {
           this.#healthy = true;

@@ -123,6 +123,15 @@ export class RedisStore implements SharedStore {
     this.#sub.on('message', (channel: string) => this.#wakers.get(channel)?.());
   }
 
+  /**
+   * Connects again when the client has stopped trying (status 'end'; ioredis reconnects on its own
+   * otherwise). The fallback's probe calls it while Redis is away, so no outage lasts for good.
+   */
+  revive(): void {
+    if (this.#closed || this.redis.status !== 'end') return;
+    this.redis.connect().catch(() => {});
+  }
+
   /** Resolves when Redis can serve every key (see pingOwners). */
   ping(): Promise<void> {
     return pingOwners(this.redis);

@@ -499,6 +499,23 @@ describe('Fallback store (Redis down is not an outage)', () => {
     }
   });
 
+  it('a client that stopped reconnecting (ioredis status "end") is started again by the probe', async () => {
+    const own = await startRedis();
+    const s = new FallbackStore({ url: own.url, coolDownMs: 100, secret: SECRET });
+    opened.push(s);
+    try {
+      expect(await s.connect()).toBe(true);
+      // What ioredis does when it gives up: the connection ends and no reconnect is scheduled.
+      s.redisStore.redis.disconnect(false);
+      await waitUntil(() => !s.redisUp && s.redisStore.redis.status === 'end');
+      await waitUntil(() => s.redisUp, 10_000);
+      await s.set('k', 'shared again', 60_000);
+      expect(await s.redisStore.get('k')).toBe('shared again');
+    } finally {
+      await own.kill();
+    }
+  });
+
   it('keeps answering while Redis is killed, and shares again once it is back', async () => {
     const own = await startRedis();
     const log = logger();
