@@ -58,23 +58,25 @@ export function obsBucketsCost(document: DocumentNode, operationName: string | n
   return names.size;
 }
 
-/** Works out a request's cost (once per document and operation name) and refuses it when a limit is spent. */
+// Parsed documents are cached by Yoga: the cost is worked out once per document and operation name,
+// shared by both limits (weakly held: a document Yoga drops takes its costs along).
+const costs = new WeakMap<DocumentNode, Map<string, number>>();
+function costOf(document: DocumentNode, name: string | null | undefined): number {
+  let byName = costs.get(document);
+  if (!byName) {
+    byName = new Map();
+    costs.set(document, byName);
+  }
+  let cost = byName.get(name ?? '');
+  if (cost === undefined) {
+    cost = Math.max(1, obsBucketsCost(document, name));
+    if (byName.size < 16) byName.set(name ?? '', cost);
+  }
+  return cost;
+}
+
+/** Refuses a request (stops execution) when the limit it is counted against is spent. */
 function limiter(onLimited: (() => void) | undefined) {
-  // Parsed documents are cached by Yoga: the cost is worked out once per document and operation name.
-  const costs = new WeakMap<DocumentNode, Map<string, number>>();
-  const costOf = (document: DocumentNode, name: string | null | undefined): number => {
-    let byName = costs.get(document);
-    if (!byName) {
-      byName = new Map();
-      costs.set(document, byName);
-    }
-    let cost = byName.get(name ?? '');
-    if (cost === undefined) {
-      cost = Math.max(1, obsBucketsCost(document, name));
-      if (byName.size < 16) byName.set(name ?? '', cost);
-    }
-    return cost;
-  };
   /** Counts the request against `key`; refuses it (and stops execution) when the limit is spent. */
   return async (
     payload: Parameters<NonNullable<Plugin['onExecute']>>[0],

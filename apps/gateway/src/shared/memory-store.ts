@@ -8,7 +8,6 @@ import {
   type HitResult,
   type KeyHasher,
   nameOf,
-  type SetOptions,
   type SharedStore,
   type StoreKey,
 } from './store.js';
@@ -73,7 +72,7 @@ export class MemoryStore implements SharedStore {
     return entry.value;
   }
 
-  async set(key: StoreKey, value: string, ttlMs: number, _opts?: SetOptions): Promise<void> {
+  async set(key: StoreKey, value: string, ttlMs: number): Promise<void> {
     const h = this.#key(key);
     this.#values.delete(h); // re-insert so Map order stays oldest-first
     bound(this.#values, this.#max);
@@ -92,7 +91,7 @@ export class MemoryStore implements SharedStore {
     return { allowed: step.allowed, retryAfterMs: step.retryAfterMs };
   }
 
-  coalesce<T>(key: StoreKey, _lockTtlMs: number, fn: () => Promise<T>, _maxWaitMs?: number): Promise<T> {
+  coalesce<T>(key: StoreKey, _lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
     // In one process the joined promise is the lock: it cannot outlive its leader.
     const h = this.#key(key);
     const joined = this.#inflight.get(h);
