@@ -1,5 +1,6 @@
-import { defineProject } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
+import { retry } from '../../scripts/vitest-retry.mjs';
 
-export default defineProject({
-  test: { name: 'tui', include: ['test/**/*.test.{ts,tsx}'], testTimeout: 20_000 },
+export default defineConfig({
+  test: { name: 'tui', include: ['test/**/*.test.{ts,tsx}'], testTimeout: 20_000, ...retry },
 });

@@ -1,0 +1,1 @@
+export declare const retry: { retry: number; reporters: string[] };
