@@ -21,13 +21,15 @@ export function startRedis(opts?: {
 }): Promise<RedisServer>;
 
 export function redisCli(args: string[], timeoutMs?: number): Promise<string>;
-export function roleOf(port: number): Promise<string | undefined>;
+export function roleOf(port: number, cli?: string[]): Promise<string | undefined>;
 
 export interface RedisCluster {
   nodes: RedisServer[];
   dir: string;
   /** REDIS_CLUSTER_NODES for the gateway. */
   env: Record<string, string>;
+  /** The redis-cli options (TLS, ACL user) that reach a node. */
+  cli: string[];
   kill(signal?: NodeJS.Signals): Promise<void>;
   masters(): Promise<number[]>;
   masterOf(key: string): Promise<number>;
@@ -37,6 +39,9 @@ export function startRedisCluster(opts?: {
   masters?: number;
   replicas?: number;
   nodeTimeoutMs?: number;
+  tls?: { ca: string; cert: string; key: string };
+  user?: string;
+  password?: string;
 }): Promise<RedisCluster>;
 
 export interface SentinelGroup {

@@ -140,37 +140,46 @@ async function until(check, what, timeoutMs = 30_000) {
 }
 
 /** The role of the redis-server on `port` ('master', 'slave', …), or undefined when it does not answer. */
-export async function roleOf(port) {
-  return (await redisCli(['-p', String(port), 'role'], 2000).catch(() => '')).split('\n')[0] || undefined;
+export async function roleOf(port, cli = []) {
+  return (await redisCli([...cli, '-p', String(port), 'role'], 2000).catch(() => '')).split('\n')[0] || undefined;
 }
 
 /**
  * A Redis Cluster on free loopback ports: `masters` masters with `replicas` replicas each (redis-cli
  * --cluster create), node timeout `nodeTimeoutMs` (a killed master's replica takes over ~2 node
  * timeouts later). Resolves once every node sees the cluster ok and every replica is in sync.
- * `nodes`: the RedisServer of each; `env`: REDIS_CLUSTER_NODES; `masterOf(key)` / `replicaOf(port)`.
+ * `tls` ({ cert, key, ca }, from makeTlsFiles): clients, the cluster bus and replication all on TLS.
+ * `user`/`password`: an ACL user with every right, the default user off (replicas sync as that user).
+ * `nodes`: the RedisServer of each; `env`: REDIS_CLUSTER_NODES (+ REDIS_USERNAME, REDIS_PASSWORD,
+ * REDIS_TLS, REDIS_TLS_CA_FILE); `cli`: the redis-cli options that reach a node; `masterOf(key)` /
+ * `replicaOf(port)`.
  */
-export async function startRedisCluster({ masters = 3, replicas = 1, nodeTimeoutMs = 1000 } = {}) {
+export async function startRedisCluster({ masters = 3, replicas = 1, nodeTimeoutMs = 1000, tls, user, password } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'dbss-redis-cluster-'));
   const nodes = [];
+  const cli = [
+    ...(tls ? ['--tls', '--cacert', tls.ca] : []),
+    ...(user ? ['--user', user, '--pass', password, '--no-auth-warning'] : []),
+  ];
   const cluster = {
     nodes,
     dir,
     env: {},
+    cli,
     async kill(signal = 'SIGTERM') {
       await Promise.all(nodes.map((n) => n.kill(signal)));
       rmSync(dir, { recursive: true, force: true });
     },
     /** Ports of the nodes that are masters now. */
     async masters() {
-      const roles = await Promise.all(nodes.map(async (n) => [n.port, await roleOf(n.port)]));
+      const roles = await Promise.all(nodes.map(async (n) => [n.port, await roleOf(n.port, cli)]));
       return roles.filter(([, r]) => r === 'master').map(([p]) => p);
     },
     /** The node (port) that owns `key`'s slot now. */
     async masterOf(key) {
       const alive = nodes.find((n) => n.child.exitCode === null && n.child.signalCode === null);
-      const slot = Number(await redisCli(['-p', String(alive.port), 'cluster', 'keyslot', key]));
-      const lines = (await redisCli(['-p', String(alive.port), 'cluster', 'nodes'])).split('\n');
+      const slot = Number(await redisCli([...cli, '-p', String(alive.port), 'cluster', 'keyslot', key]));
+      const lines = (await redisCli([...cli, '-p', String(alive.port), 'cluster', 'nodes'])).split('\n');
       for (const line of lines) {
         const f = line.split(' ');
         if (!f[2].includes('master') || f[2].includes('fail')) continue;
@@ -183,7 +192,7 @@ export async function startRedisCluster({ masters = 3, replicas = 1, nodeTimeout
     },
     /** The port of the replica of the master on `port`. */
     async replicaOf(port) {
-      const lines = (await redisCli(['-p', String(port), 'cluster', 'nodes'])).split('\n');
+      const lines = (await redisCli([...cli, '-p', String(port), 'cluster', 'nodes'])).split('\n');
       const me = lines.find((l) => l.includes('myself'))?.split(' ')[0];
       const rep = lines.find((l) => l.split(' ')[3] === me);
       return Number(rep.split(' ')[1].split(':')[1].split('@')[0]);
@@ -195,7 +204,11 @@ export async function startRedisCluster({ masters = 3, replicas = 1, nodeTimeout
       nodes.push(
         await startRedis({
           port,
+          tls,
           args: [
+            ...(tls ? ['--tls-cluster', 'yes', '--tls-replication', 'yes'] : []),
+            ...(user ? ['--user', 'default', 'off', '--user', user, 'on', `>${password}`, '~*', '&*', '+@all'] : []),
+            ...(user ? ['--masteruser', user, '--masterauth', password] : []),
             '--cluster-enabled',
             'yes',
             '--cluster-config-file',
@@ -209,17 +222,22 @@ export async function startRedisCluster({ masters = 3, replicas = 1, nodeTimeout
       );
     }
     const addrs = nodes.map((n) => `127.0.0.1:${n.port}`);
-    await redisCli(['--cluster', 'create', ...addrs, '--cluster-replicas', String(replicas), '--cluster-yes'], 60_000);
+    await redisCli(
+      [...cli, '--cluster', 'create', ...addrs, '--cluster-replicas', String(replicas), '--cluster-yes'],
+      60_000,
+    );
     await until(async () => {
       for (const n of nodes) {
-        const info = await redisCli(['-p', String(n.port), 'cluster', 'info']);
+        const info = await redisCli([...cli, '-p', String(n.port), 'cluster', 'info']);
         if (!info.includes('cluster_state:ok') || !info.includes(`cluster_known_nodes:${nodes.length}`)) return false;
-        const repl = await redisCli(['-p', String(n.port), 'info', 'replication']);
+        const repl = await redisCli([...cli, '-p', String(n.port), 'info', 'replication']);
         if (repl.includes('role:slave') && !repl.includes('master_link_status:up')) return false;
       }
       return true;
     }, 'Redis Cluster ready');
     cluster.env = { REDIS_CLUSTER_NODES: addrs.join(',') };
+    if (user) Object.assign(cluster.env, { REDIS_USERNAME: user, REDIS_PASSWORD: password });
+    if (tls) Object.assign(cluster.env, { REDIS_TLS: '1', REDIS_TLS_CA_FILE: tls.ca });
     return cluster;
   } catch (err) {
     await cluster.kill('SIGKILL');
@@ -301,7 +319,8 @@ export async function startSentinels({ name = 'dbssmaster', replicas = 1, sentin
 }
 
 /**
- * A private CA and a server certificate it signs (for 127.0.0.1 and localhost), made with openssl in
+ * A private CA and a certificate it signs (for 127.0.0.1 and localhost; serverAuth and clientAuth:
+ * on a TLS cluster bus each node also connects to the others with it), made with openssl in
  * `dir`: resolves { ca, cert, key } file paths.
  */
 export async function makeTlsFiles(dir) {
@@ -320,7 +339,7 @@ export async function makeTlsFiles(dir) {
     );
   writeFileSync(
     join(dir, 'ext.cnf'),
-    'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n',
+    'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n',
   );
   await run([
     'req',

@@ -362,7 +362,9 @@ function isReply<K extends (keyof Kinds)[]>(reply: unknown, ...kinds: K): reply 
  */
 function failureKind(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
-  const { code, message } = err as { code?: unknown; message?: unknown };
+  const { code, message, lastNodeError } = err as { code?: unknown; message?: unknown; lastNodeError?: unknown };
+  // A cluster that cannot load its slot map says so in ClusterAllFailedError; the node's own error says why.
+  if (lastNodeError) return failureKind(lastNodeError);
   if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,59}$/.test(code)) return code;
   return typeof message === 'string' ? /^([A-Z][A-Z0-9_]{1,39})(?=\s|$)/.exec(message)?.[1] : undefined;
 }
