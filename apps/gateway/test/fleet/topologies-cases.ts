@@ -1,7 +1,8 @@
-// The checks every Redis topology passes (Cluster, Sentinel): one home, called by each topology's file
+// The checks every Redis topology passes (Cluster, Sentinel, TLS + ACL): one home, called by each topology's file
 // with its own fleet (one Redis topology per file, reused across its cases).
 import { expect } from 'vitest';
-import { bucketsOf, type Fleet, type FleetAnswer, sleep, waitUntil } from './harness.js';
+import { startGateway } from '../../../../scripts/cluster.mjs';
+import { bucketsOf, type Fleet, type FleetAnswer, QUERY, sleep, waitUntil } from './harness.js';
 
 /** What every gateway process of the topology tests runs with (the store secret every replica shares). */
 export const STORE_ENV = {
@@ -204,4 +205,45 @@ export async function failoverUnderLoad(
   const sharingBackMs = Date.now() - promotedAt;
   expect(sharingBackMs).toBeLessThanOrEqual(o.withinMs);
   return { ok, failed, slowestMs, promotionMs: promotedAt - killedAt, upBackMs: upAt - promotedAt, sharingBackMs };
+}
+
+/**
+ * A gateway whose Redis refuses it (`redisEnv`: a wrong password, an untrusted CA…) still answers
+ * `project` for `token` from its own state, reports `dbss_gateway_redis_up 0` and logs the fallback
+ * (with `reason` matching, by kind only), and none of `secrets` (nor the store secret) appears in the
+ * answer, the metrics, /ready or its output.
+ */
+export async function servesWithoutRedis(
+  fleet: Fleet,
+  o: { redisEnv: Record<string, string>; token: string; project: string; secrets: string[]; reason: RegExp },
+): Promise<void> {
+  const g = await startGateway({
+    ...STORE_ENV,
+    ...o.redisEnv,
+    DBSS_ENDPOINT: fleet.emulator.url,
+    DBSS_MAX_RETRIES: '0',
+    LOG_LEVEL: 'debug',
+  });
+  try {
+    const res = await fetch(g.graphql, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-Auth-Token': o.token },
+      body: JSON.stringify({ query: QUERY, variables: { projectId: o.project } }),
+    });
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(JSON.parse(text).data.obsBuckets).toEqual(wire(o.project));
+    const metrics = await (await fetch(`${g.url}/metrics`)).text();
+    expect(metrics).toMatch(/^dbss_gateway_redis_up 0$/m);
+    const ready = await fetch(`${g.url}/ready`);
+    const readyText = await ready.text();
+    expect(ready.status).toBe(200);
+    const output = g.output();
+    expect(output).toContain('redis unreachable');
+    expect(output).toMatch(o.reason);
+    for (const place of [text, metrics, readyText, output])
+      for (const secret of [...o.secrets, STORE_ENV.GATEWAY_STORE_SECRET]) expect(place).not.toContain(secret);
+  } finally {
+    await g.stop('SIGKILL');
+  }
 }
