@@ -22,6 +22,7 @@ import {
 } from '../src/index.js';
 import { emulatorForFile } from '../src/testing.js';
 import { cli, exportsOf, startBin } from './support/bin.js';
+import { login } from './support/iam.js';
 import { signedFetch } from './support/sign.js';
 
 const emu = emulatorForFile({ beforeAll, afterAll });
@@ -137,20 +138,7 @@ describe('documented answers', () => {
   });
 
   it('POST /v3/auth/tokens issues a token in X-Subject-Token (201) that reads the project', async () => {
-    const res = await fetch(`${emu.url}/v3/auth/tokens`, {
-      method: 'POST',
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: { name: DEMO_USER.name, password: DEMO_USER.password, domain: { name: DEMO_USER.domain } },
-            },
-          },
-          scope: { project: { id: DEMO_PROJECT_ID } },
-        },
-      }),
-    });
+    const res = await login(emu.url, { id: DEMO_PROJECT_ID });
     expect(res.status).toBe(201);
     const token = res.headers.get('x-subject-token') as string;
     const body = (await res.json()) as { token: { expires_at: string } };

@@ -7,7 +7,6 @@ import {
   DEMO_REGION,
   DEMO_SK,
   DEMO_TOKEN,
-  DEMO_USER,
   EMPTY_PROJECT_ID,
   FORBIDDEN_PROJECT_ID,
   IAM_PATHS,
@@ -15,6 +14,7 @@ import {
   startEmulator,
 } from '../src/index.js';
 import { emulatorForFile } from '../src/testing.js';
+import { login } from './support/iam.js';
 import { signedFetch } from './support/sign.js';
 
 const emu = emulatorForFile({ beforeAll, afterAll });
@@ -22,21 +22,6 @@ const emu = emulatorForFile({ beforeAll, afterAll });
 interface Projects {
   projects: { id: string; name: string; domain_id: string; enabled: boolean }[];
 }
-
-const login = (base: string, scope: { id?: string; name?: string }, password: string = DEMO_USER.password) =>
-  fetch(base + IAM_PATHS.tokens, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: DEMO_USER.name, password, domain: { name: DEMO_USER.domain } } },
-        },
-        scope: { project: scope },
-      },
-    }),
-  });
 
 describe('GET /v3/projects?name=', () => {
   it('finds the demo project by its region name with an AK/SK-signed request', async () => {

@@ -12,7 +12,6 @@ import {
   DEMO_PROJECT_ID,
   DEMO_REGION,
   DEMO_TOKEN,
-  DEMO_USER,
   IAM_PATHS,
   METADATA_PATHS,
   PROJECT_NAMES,
@@ -21,6 +20,7 @@ import {
 import { emulatorForFile } from '../src/testing.js';
 import { makeTestCa, positiveSerial } from '../src/tls.js';
 import { cli, exportsOf, startBin } from './support/bin.js';
+import { login } from './support/iam.js';
 
 const emu = emulatorForFile({ beforeAll, afterAll });
 beforeEach(() => emu.reset());
@@ -243,27 +243,14 @@ describe('metadata v2', () => {
 
 describe('X-IAM-Trace-Id', () => {
   it('every IAM answer carries its own, refusals and faults included; DBSS answers carry none', async () => {
-    const login = await fetch(`${emu.url}${IAM_PATHS.tokens}`, {
-      method: 'POST',
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: { name: DEMO_USER.name, password: DEMO_USER.password, domain: { name: DEMO_USER.domain } },
-            },
-          },
-          scope: { project: { name: DEMO_REGION } },
-        },
-      }),
-    });
+    const issued = await login(emu.url, { name: DEMO_REGION });
     const refused = await fetch(`${emu.url}${IAM_PATHS.authProjects}`, { headers: { 'X-Auth-Token': 'wrong' } });
     emu.fault({ status: 503 }, { route: 'iam', times: 1 });
     const faulted = await fetch(`${emu.url}${IAM_PATHS.authProjects}`, { headers: { 'X-Auth-Token': DEMO_TOKEN } });
     emu.fault({ nonJson: true }, { route: 'iam', times: 1 });
     const html = await fetch(`${emu.url}${IAM_PATHS.authProjects}`, { headers: { 'X-Auth-Token': DEMO_TOKEN } });
-    expect([login.status, refused.status, faulted.status, html.status]).toEqual([201, 401, 503, 502]);
-    const ids = [login, refused, faulted, html].map((r) => r.headers.get('x-iam-trace-id'));
+    expect([issued.status, refused.status, faulted.status, html.status]).toEqual([201, 401, 503, 502]);
+    const ids = [issued, refused, faulted, html].map((r) => r.headers.get('x-iam-trace-id'));
     for (const id of ids) expect(id).toMatch(/^iam-[0-9a-f]{32}$/);
     expect(new Set(ids).size).toBe(4);
     const dbss = await fetch(`${emu.url}/v2/${DEMO_PROJECT_ID}/audit/backup/obs-buckets`, {
