@@ -37,10 +37,12 @@ return {0, math.max(1, math.ceil(nxt - now - window)), rejected}
 `;
 
 /**
- * One coalescing step. KEYS[1] lock, KEYS[2] result of the call being waited for (same hash slot: one tag); ARGV[1] my id,
- * ARGV[2] lock TTL (ms), ARGV[3] the id waited for ('' on the first step).
+ * One coalescing step. KEYS[1] lock, KEYS[2] result of the call being waited for, KEYS[3] the lock's
+ * "someone waits" mark (one hash slot: one tag); ARGV[1] my id, ARGV[2] lock TTL (ms), ARGV[3] the id
+ * waited for ('' on the first step).
  * Returns {2, payload} when that call's result is there, {1, my id} when I now hold the lock (the
- * first caller, or the one waiter that found an expired lock), else {0, the holder's id}.
+ * first caller, or the one waiter that found an expired lock), else {0, the holder's id}, and then
+ * marks that someone waits, so the holder's release publishes (see LOCK_RELEASE).
  */
 export const LOCK_STEP = `
 if ARGV[3] ~= '' then
@@ -48,6 +50,7 @@ if ARGV[3] ~= '' then
   if r then return {2, r} end
 end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, ARGV[1]} end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
 return {0, redis.call('GET', KEYS[1])}
 `;
 
@@ -58,13 +61,16 @@ return 0
 `;
 
 /**
- * Publishes a finished call. KEYS[1] lock, KEYS[2] result; ARGV[1] my id, ARGV[2] payload,
- * ARGV[3] how long waiters may still pick it up (ms). Releases the lock only if it is still mine,
- * and wakes the waiters (subscribed to the lock key's channel).
+ * Publishes a finished call. KEYS[1] lock, KEYS[2] result, KEYS[3] the "someone waits" mark; ARGV[1] my
+ * id, ARGV[2] payload, ARGV[3] how long waiters may still pick it up (ms). Releases the lock only if it
+ * is still mine, and wakes the waiters (subscribed to the lock key's channel) only if one marked that
+ * it waits: in a cluster every PUBLISH goes to every node, and most calls have nobody waiting. A waiter
+ * marks before it subscribes and looks for the result after, so it never misses the result whether the
+ * release saw its mark or not.
  */
 export const LOCK_RELEASE = `
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-redis.call('PUBLISH', KEYS[1], ARGV[1])
+if redis.call('DEL', KEYS[3]) == 1 then redis.call('PUBLISH', KEYS[1], ARGV[1]) end
 return 1
 `;

@@ -41,9 +41,23 @@ export interface RedisStoreOptions {
 
 type ScriptedRedis = RedisClient & {
   dbssHit(key: string, limit: number, windowMs: number, cost: number, now: string): Promise<[number, number, number]>;
-  dbssLockStep(lock: string, result: string, id: string, ttlMs: number, waitFor: string): Promise<[number, string]>;
+  dbssLockStep(
+    lock: string,
+    result: string,
+    waiting: string,
+    id: string,
+    ttlMs: number,
+    waitFor: string,
+  ): Promise<[number, string]>;
   dbssLockExtend(lock: string, id: string, ttlMs: number): Promise<number>;
-  dbssLockRelease(lock: string, result: string, id: string, payload: string, ttlMs: number): Promise<number>;
+  dbssLockRelease(
+    lock: string,
+    result: string,
+    waiting: string,
+    id: string,
+    payload: string,
+    ttlMs: number,
+  ): Promise<number>;
 };
 
 /** Thrown to waiters when the replica that made a coalesced call saw it throw (not an error value). */
@@ -93,9 +107,9 @@ export class RedisStore implements SharedStore {
     // Commands issued in the same tick go out as one pipeline: fewer writes under concurrency.
     this.redis = client(true) as ScriptedRedis;
     this.redis.defineCommand('dbssHit', { numberOfKeys: 1, lua: GCRA_HIT });
-    this.redis.defineCommand('dbssLockStep', { numberOfKeys: 2, lua: LOCK_STEP });
+    this.redis.defineCommand('dbssLockStep', { numberOfKeys: 3, lua: LOCK_STEP });
     this.redis.defineCommand('dbssLockExtend', { numberOfKeys: 1, lua: LOCK_EXTEND });
-    this.redis.defineCommand('dbssLockRelease', { numberOfKeys: 2, lua: LOCK_RELEASE });
+    this.redis.defineCommand('dbssLockRelease', { numberOfKeys: 3, lua: LOCK_RELEASE });
     const db = connection.topology === 'cluster' ? 0 : connection.db;
     this.redis.on('ready', () => {
       if (!db) return this.#setUp(true);
@@ -258,7 +272,14 @@ export class RedisStore implements SharedStore {
         let state: number;
         let value: string;
         try {
-          const reply: unknown = await this.redis.dbssLockStep(lock, resultKey(waitFor), me, ttl, waitFor);
+          const reply: unknown = await this.redis.dbssLockStep(
+            lock,
+            resultKey(waitFor),
+            waitingKey(lock),
+            me,
+            ttl,
+            waitFor,
+          );
           if (!isReply(reply, 'number', 'string') || ![0, 1, 2].includes(reply[0]))
             throw new RedisReplyError('the lock script');
           [state, value] = reply;
@@ -325,7 +346,7 @@ export class RedisStore implements SharedStore {
       // Waiters poll for the result; the caller here does not wait for Redis to take it.
       const keepMs = Math.max(ttl, 1000);
       const sealed = this.#seal.seal(resultKey, payload, this.#now(), keepMs);
-      this.redis.dbssLockRelease(lock, resultKey, me, sealed, keepMs).catch(() => {});
+      this.redis.dbssLockRelease(lock, resultKey, waitingKey(lock), me, sealed, keepMs).catch(() => {});
     }
   }
 
@@ -355,6 +376,9 @@ function isReply<K extends (keyof Kinds)[]>(reply: unknown, ...kinds: K): reply 
     kinds.every((k, i) => (k === 'number' ? Number.isFinite(reply[i]) : typeof reply[i] === 'string'))
   );
 }
+
+/** The lock's "someone waits" mark (LOCK_STEP sets it, LOCK_RELEASE publishes only when it is there). */
+const waitingKey = (lock: string) => `${lock}:w`;
 
 /**
  * The kind of a Redis client error, safe to log: a system or TLS error's code (ECONNREFUSED,

@@ -370,6 +370,47 @@ describe('Redis store', () => {
     expect(calls).toBe(1);
   });
 
+  it('a holder publishes only when someone waits (in a cluster every PUBLISH reaches every node)', async () => {
+    const listener = new Redis(redis.url);
+    const raw = new Redis(redis.url);
+    const channels: string[] = [];
+    listener.on('pmessage', (_pattern: string, channel: string) => channels.push(channel));
+    await listener.psubscribe('*');
+    try {
+      const [a, b] = [await redisStore('quiet:'), await redisStore('quiet:')];
+      // Nobody waits: the call's release publishes nothing.
+      expect(await a.coalesce('alone', 5000, async () => 'alone')).toBe('alone');
+      // b waits for a's call (its mark is in Redis before a finishes): one PUBLISH wakes it.
+      let finish!: () => void;
+      const held = new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+      let calls = 0;
+      const first = a.coalesce('shared', 5000, async () => {
+        calls++;
+        await held;
+        return 'shared';
+      });
+      await waitUntil(() => calls === 1);
+      const second = b.coalesce('shared', 5000, async () => {
+        calls++;
+        return 'not this one';
+      });
+      await waitUntil(async () => (await raw.keys('quiet:*:w')).length === 1);
+      finish();
+      expect(await Promise.all([first, second])).toEqual(['shared', 'shared']);
+      expect(calls).toBe(1);
+      // Everything published before this end marker has reached the listener once the marker has.
+      await raw.publish('end-of-test', 'x');
+      await waitUntil(() => channels.includes('end-of-test'));
+      expect(channels.length).toBe(2);
+      expect(await raw.keys('quiet:*:w')).toEqual([]);
+    } finally {
+      listener.disconnect();
+      raw.disconnect();
+    }
+  });
+
   it('a long call keeps its lock: nobody takes over a live leader', async () => {
     const [a, b] = [await redisStore('renew:'), await redisStore('renew:')];
     // Renewed every TTL/3 (500 ms): a loaded machine may stall for a second without the lock lapsing.
