@@ -208,6 +208,18 @@ export async function failoverUnderLoad(
 }
 
 /**
+ * Two replicas share through Redis: both report `redis_up 1`, an answer fetched through one is
+ * served by the other without a second upstream call, and a burst of 60 over both makes one call.
+ */
+export async function sharesAcrossReplicas(fleet: Fleet, token: string, project: string, burstProject: string) {
+  for (const i of [0, 1]) expect(await fleet.metric(i, 'dbss_gateway_redis_up')).toBe(1);
+  expect((await fleet.query(0, token, project)).body.data?.obsBuckets).toEqual(wire(project));
+  expect((await fleet.query(1, token, project)).body.data?.obsBuckets).toEqual(wire(project));
+  expect(fleet.upstreamCalls(project)).toBe(1);
+  await burstMakesOneCall(fleet, token, burstProject, 60);
+}
+
+/**
  * A gateway whose Redis refuses it (`redisEnv`: a wrong password, an untrusted CA…) still answers
  * `project` for `token` from its own state, reports `dbss_gateway_redis_up 0` and logs the fallback
  * (with `reason` matching, by kind only), and none of `secrets` (nor the store secret) appears in the

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTlsFiles, type RedisCluster, redisCli, startRedisCluster } from '../../../../scripts/cluster.mjs';
 import { type Fleet, projectId, startFleet } from './harness.js';
-import { burstMakesOneCall, STORE_ENV, servesWithoutRedis, wire } from './topologies-cases.js';
+import { STORE_ENV, servesWithoutRedis, sharesAcrossReplicas } from './topologies-cases.js';
 
 const P = { shared: projectId(401), burst: projectId(402), refused: projectId(403) };
 const TOKEN = 'MIIcluster-tls-acl-token-shared-by-callers';
@@ -42,11 +42,7 @@ describe('fleet on a Redis Cluster over TLS with an ACL user (default user off)'
 
   it('shares through the TLS cluster as the ACL user: cached via one replica, answered by the other', async () => {
     expect(cluster.env.REDIS_TLS).toBe('1');
-    for (const i of [0, 1]) expect(await fleet.metric(i, 'dbss_gateway_redis_up')).toBe(1);
-    expect((await fleet.query(0, TOKEN, P.shared)).body.data?.obsBuckets).toEqual(wire(P.shared));
-    expect((await fleet.query(1, TOKEN, P.shared)).body.data?.obsBuckets).toEqual(wire(P.shared));
-    expect(fleet.upstreamCalls(P.shared)).toBe(1);
-    await burstMakesOneCall(fleet, TOKEN, P.burst, 60);
+    await sharesAcrossReplicas(fleet, TOKEN, P.shared, P.burst);
     // What was shared sits in the cluster (reached over TLS as the ACL user), not in a fallback.
     let keys = 0;
     for (const port of await cluster.masters())
