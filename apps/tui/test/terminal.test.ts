@@ -86,7 +86,11 @@ function run(
     PATH,
     ...env,
   };
-  const script = `${around.before ?? ''}before=$(stty -g); out=$(${q(BIN)} ${args}); code=$?; after=$(stty -g); same=0; [ "$before" = "$after" ] && same=1; ${around.after ?? ''}printf '%s\\n%s\\n%s' "$code" "$same" "$out" > ${q(result)}`;
+  // bash keeps going when a Ctrl-C reaches it as SIGINT (sent in the moment between the first frame and
+  // Ink turning on raw mode, the tty signals the whole foreground group): without the trap bash died
+  // with the picker and never wrote the result file (ENOENT, once in a CI run). A trap, unlike an ignore,
+  // is not inherited: the picker still gets the default SIGINT.
+  const script = `trap : INT; ${around.before ?? ''}before=$(stty -g); out=$(${q(BIN)} ${args}); code=$?; after=$(stty -g); same=0; [ "$before" = "$after" ] && same=1; ${around.after ?? ''}printf '%s\\n%s\\n%s' "$code" "$same" "$out" > ${q(result)}`;
   const term = new xterm.Terminal({ cols: 100, rows: 30, scrollback: 1000, allowProposedApi: true });
   const child = pty.spawn('bash', ['--norc', '-c', script], {
     name: 'xterm-256color',
