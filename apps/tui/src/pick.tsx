@@ -34,6 +34,10 @@ export async function pick(opts: PickOptions): Promise<PickResult> {
   // the lines above it and the scrollback stay as they were (with or without --height). Not Ink's
   // incrementalRendering: when a frame grows at the bottom of the screen it leaves a stray line in
   // the scrollback (the --height terminal tests catch it).
+  // Raw mode before the first frame: Ink turns it on only in an effect after drawing, so a key pressed
+  // as the frame appears went through the tty's cooked mode (Ctrl-C as SIGINT to the whole foreground
+  // group, Enter as a line feed the picker does not read as Enter).
+  if (stdin.isTTY) stdin.setRawMode(true);
   const instance = render(<App onIdle={idleCollector()} {...props} onExit={(r) => (result = r)} />, {
     stdin,
     stdout: output,
@@ -42,8 +46,14 @@ export async function pick(opts: PickOptions): Promise<PickResult> {
     patchConsole: false,
     maxFps: 60,
   });
-  await instance.waitUntilExit();
-  instance.cleanup();
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    instance.cleanup();
+    // Ink turns raw mode off only if its input hook ever turned it on: a picker that ends before
+    // (an immediate failure) must not leave the terminal raw.
+    if (stdin.isTTY) stdin.setRawMode(false);
+  }
   // Ink erases the last frame and then writes its empty final one as a bare newline: step back onto
   // that line, so the shell continues right below the lines above the picker, with no blank between.
   output.write('\u001B[1A');
