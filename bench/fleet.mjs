@@ -3,7 +3,9 @@
 // Prints req/s and upstream calls per request, and each Redis figure ÷ its no-Redis twin; the two
 // run alternately, BENCH_FLEET_ROUNDS times each, and the best run of each counts.
 // Then one row per Redis topology (single server, Redis Cluster 3+3, Sentinel 1+1 with 3 sentinels)
-// on the load that asks Redis most (distinct tokens, no cache, rate limit on), each ÷ single.
+// on the load that asks Redis most (distinct tokens, no cache, rate limit on), each ÷ single: the best
+// runs, and the median of each round's ratio (BENCH_FLEET_TOPOLOGY_ROUNDS rounds). Every run follows a
+// warm-up load that is not counted (BENCH_FLEET_WARMUP_SECONDS).
 // `node bench/fleet.mjs topologies` runs only those rows.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,6 +18,11 @@ const DURATION = Number(process.env.BENCH_FLEET_SECONDS ?? 6);
 const CONNECTIONS = 50;
 const REPLICAS = 3;
 const ROUNDS = Number(process.env.BENCH_FLEET_ROUNDS ?? 2);
+// The topology rows vary most from run to run (twelve processes on two cores): more rounds, and the
+// median of each round's ratio beside the best runs' ratio.
+const TOPOLOGY_ROUNDS = Number(process.env.BENCH_FLEET_TOPOLOGY_ROUNDS ?? 3);
+// Load before each measured run, not counted: every fleet starts cold (JIT, connections, scripts).
+const WARMUP = Number(process.env.BENCH_FLEET_WARMUP_SECONDS ?? 2);
 // Redis replicas need one (keys are HMACs and values tagged under it): a fresh one per bench run.
 const STORE_SECRET = randomBytes(32).toString('base64url');
 const { DEMO_PROJECT_ID } = await import('../packages/emulator/dist/index.js');
@@ -25,7 +32,7 @@ const QUERY = JSON.stringify({
 });
 
 /** One autocannon per replica, run together; connections split evenly; figures summed. */
-async function load(replicas, distinct) {
+async function load(replicas, distinct, duration = DURATION) {
   let next = 0;
   const runs = replicas.map(
     (r, i) =>
@@ -35,7 +42,7 @@ async function load(replicas, distinct) {
             url: r.graphql,
             method: 'POST',
             connections: Math.floor(CONNECTIONS / REPLICAS) + (i < CONNECTIONS % REPLICAS ? 1 : 0),
-            duration: DURATION,
+            duration,
             headers: { 'content-type': 'application/json', 'x-auth-token': 'bench-token-0' },
             body: QUERY,
             // Distinct tokens: each connection sends its own bench-token-N, so no two may share a call.
@@ -120,6 +127,7 @@ async function measure(s, withRedis) {
     // CPU per request is the steadier cost figure on a busy machine: req/s also measures the neighbours.
     const pids = [...replicas.map((g) => g.child.pid), ...(redis?.pids ?? [])];
     const cpu = () => pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
+    if (WARMUP > 0) await load(replicas, s.distinct, WARMUP);
     const gatewayCpu = () => replicas.reduce((n, g) => n + cpuSeconds(g.child.pid), 0);
     const [before, cpuBefore, gatewayBefore] = [await upstreamCount(), cpu(), gatewayCpu()];
     const r = await load(replicas, s.distinct);
@@ -137,14 +145,22 @@ async function measure(s, withRedis) {
 const topologyRows = [
   [
     'topology (distinct tokens, no cache, rate limit on; c=50 over 3 replicas)',
-    'req/s',
+    'req/s (best run)',
     'p99 ms',
-    '÷ single',
+    '÷ single (best runs)',
+    '÷ single (median of rounds)',
+    'each round',
     'CPU µs / request (replicas + Redis)',
     'of which replicas',
     'replicas ÷ single',
   ],
 ];
+
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 const onlyTopologies = process.argv[2] === 'topologies';
 try {
   // `node bench/fleet.mjs distinct` runs only the scenarios whose name contains "distinct".
@@ -184,20 +200,29 @@ try {
     // The topologies alternate too; the best run of each counts.
     const s = SCENARIOS.find((x) => x.distinct);
     const best = new Map();
-    for (let round = 0; round < ROUNDS; round++)
+    const perRound = new Map(TOPOLOGIES.map((k) => [k, []]));
+    for (let round = 0; round < TOPOLOGY_ROUNDS; round++) {
       // Each round starts with another topology, so none always runs first (or last) on a busy machine.
+      const runs = new Map();
       for (const kind of TOPOLOGIES.map((_k, i) => TOPOLOGIES[(i + round) % TOPOLOGIES.length])) {
         const r = await measure(s, kind);
+        runs.set(kind, r);
         if (!best.has(kind) || r.rps > best.get(kind).rps) best.set(kind, r);
       }
+      // A round's runs are seconds apart: their ratio is steadier than runs minutes apart.
+      for (const kind of TOPOLOGIES) perRound.get(kind).push(runs.get(kind).rps / runs.get('single').rps);
+    }
     const single = best.get('single');
     for (const kind of TOPOLOGIES) {
       const r = best.get(kind);
+      const ratios = perRound.get(kind);
       topologyRows.push([
         kind,
         r.rps.toFixed(0),
         r.p99,
         (r.rps / single.rps).toFixed(2),
+        median(ratios).toFixed(2),
+        ratios.map((x) => x.toFixed(2)).join(' '),
         r.cpuUs.toFixed(0),
         r.gatewayCpuUs.toFixed(0),
         (r.gatewayCpuUs / single.gatewayCpuUs).toFixed(2),
@@ -223,7 +248,7 @@ if (distinct)
   );
 if (topologyRows.length > 1) {
   console.log(
-    `\n## fleet per Redis topology, best of ${ROUNDS} alternating runs (goal: cluster and sentinel ≥ 0.8× single)\n`,
+    `\n## fleet per Redis topology, ${TOPOLOGY_ROUNDS} rounds of ${DURATION} s runs after ${WARMUP} s of warm-up (goal: cluster and sentinel ≥ 0.8× single)\n`,
   );
   console.log(table(topologyRows));
 }

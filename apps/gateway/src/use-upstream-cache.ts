@@ -16,7 +16,7 @@ import {
   type ListBuckets,
   type WrapsListBuckets,
 } from './context.js';
-import type { SharedStore, StoreKey } from './shared/store.js';
+import type { Peeked, SharedStore, StoreKey } from './shared/store.js';
 
 export interface UpstreamCacheOptions {
   store: SharedStore;
@@ -132,10 +132,12 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
     kept?: Kept;
   }
 
-  async function held(keys: ReturnType<typeof bucketsKeys>): Promise<Held> {
-    const [c, p, e] = await store.getMany(
-      keepMs > 0 ? [keys.credential, keys.pair, keys.entry] : [keys.credential, keys.pair],
-    );
+  /** The keys read for a call: both refusal markers, and the kept answer when answers are kept. */
+  const peekKeys = (keys: ReturnType<typeof bucketsKeys>) =>
+    keepMs > 0 ? [keys.credential, keys.pair, keys.entry] : [keys.credential, keys.pair];
+
+  /** Judges what was read under peekKeys (verified by the store; untrusted in shape still). */
+  function judge([c, p, e]: Peeked): Held {
     const now = Date.now();
     const byCredential = parseRefusal(c);
     const byPair = parseRefusal(p);
@@ -148,6 +150,13 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
     if (kept.at > now || (byCredential && kept.asked <= byCredential.at) || (byPair && kept.asked <= byPair.at))
       return {};
     return { kept };
+  }
+
+  /** The answer what was read gives by itself: a standing refusal, or a kept answer still fresh. */
+  function settled(h: Held): BucketsOutcome | undefined {
+    if (h.refused) return h.refused;
+    if (h.kept && Date.now() - h.kept.at < ttlMs) return h.kept.outcome;
+    return undefined;
   }
 
   /** Records a DBSS refusal: one marker write ends the kept answers it covers, fleet-wide. */
@@ -163,29 +172,26 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
     });
   }
 
+  /** Outcomes read from the store, not called for: a caller that joined one did not join a call. */
+  const fromStore = new WeakSet<object>();
+
   const cached =
     (inner: ListBuckets): ListBuckets =>
     async (call, ctx) => {
       const keys = bucketsKeys(call);
-      // With nothing kept and refusals off there is nothing to read: coalescing only.
-      if (markMs > 0) {
-        const h = await held(keys);
-        if (h.refused) return h.refused;
-        if (h.kept && Date.now() - h.kept.at < ttlMs) return h.kept.outcome;
-      }
+      const read = peekKeys(keys);
       let led = false;
       const outcome: SharedOutcome = await store.coalesce(
         keys.entry,
         lockTtlMs,
-        async (): Promise<SharedOutcome> => {
+        async (peeked): Promise<SharedOutcome> => {
           led = true;
-          if (keepMs > 0) {
-            // Read again under the lock: a call that finished between our read and our lock stored it.
-            // (Without kept answers there is nothing to find: a refusal written meanwhile costs at most
-            // this one call, which DBSS refuses in turn.)
-            const h = await held(keys);
-            if (h.refused) return h.refused;
-            if (h.kept && Date.now() - h.kept.at < ttlMs) return h.kept.outcome;
+          if (markMs > 0) {
+            // What the store held when this lock was taken (read with it): a call that finished, or a
+            // refusal recorded, between a caller's look and its lock is found here. (Not read with the
+            // lock only when Redis failed on the way: read now, from wherever the store is.)
+            const answer = settled(judge(peeked ?? (await store.getMany(read))));
+            if (answer) return answer;
           }
           const asked = Date.now();
           const result = await inner(call, ctx);
@@ -199,15 +205,26 @@ export function useUpstreamCache(opts: UpstreamCacheOptions): Plugin<GatewayCont
           await refused(keys, result);
           // Stale only while DBSS is unavailable, and only what no refusal has ended since.
           if (staleMs > 0 && isOutage(result)) {
-            const { refused: no, kept } = await held(keys);
+            const { refused: no, kept } = judge(await store.getMany(read));
             const ageMs = kept && Date.now() - kept.at;
             if (!no && kept && ageMs !== undefined && ageMs < staleMs) return { ...kept.outcome, staleAgeMs: ageMs };
           }
           return result;
         },
         waitMs,
+        // With nothing kept and refusals off there is nothing to read: coalescing only.
+        markMs > 0
+          ? {
+              keys: read,
+              use: (values) => {
+                const answer = settled(judge(values));
+                if (answer) fromStore.add(answer);
+                return answer;
+              },
+            }
+          : undefined,
       );
-      if (!led) onCoalesced?.();
+      if (!led && !fromStore.has(outcome)) onCoalesced?.();
       if (outcome.staleAgeMs === undefined) return outcome;
       onStale?.();
       staleAge.set(ctx, Math.max(staleAge.get(ctx) ?? 0, outcome.staleAgeMs));

@@ -6,7 +6,7 @@
 import { MemoryStore } from './memory-store.js';
 import { describeRedis, redisConnectionFromEnv } from './redis-config.js';
 import { RedisStore, type RedisStoreOptions } from './redis-store.js';
-import type { HitResult, SetOptions, SharedStore, StoreKey } from './store.js';
+import type { HitResult, Peek, Peeked, SetOptions, SharedStore, StoreKey } from './store.js';
 
 /** A write every replica must see, made while Redis was away. */
 interface Pending {
@@ -191,12 +191,18 @@ export class FallbackStore implements SharedStore {
     return this.#use((s) => s.hit(key, limit, windowMs, cost));
   }
 
-  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>, maxWaitMs?: number): Promise<T> {
+  coalesce<T>(
+    key: StoreKey,
+    lockTtlMs: number,
+    fn: (peeked?: Peeked) => Promise<T>,
+    maxWaitMs?: number,
+    peek?: Peek<T>,
+  ): Promise<T> {
     // The Redis store never fails a coalesced call because of Redis (it runs `fn` itself then),
     // and an error from `fn` must reach the caller, not trigger a second call: no #use here.
     return this.redisUp
-      ? this.redisStore.coalesce(key, lockTtlMs, fn, maxWaitMs)
-      : this.memory.coalesce(key, lockTtlMs, fn);
+      ? this.redisStore.coalesce(key, lockTtlMs, fn, maxWaitMs, peek)
+      : this.memory.coalesce(key, lockTtlMs, fn, maxWaitMs, peek);
   }
 
   async close(): Promise<void> {

@@ -38,18 +38,34 @@ return {0, math.max(1, math.ceil(nxt - now - window)), rejected}
 
 /**
  * One coalescing step. KEYS[1] lock, KEYS[2] result of the call being waited for, KEYS[3] the lock's
- * "someone waits" mark (one hash slot: one tag); ARGV[1] my id, ARGV[2] lock TTL (ms), ARGV[3] the id
- * waited for ('' on the first step).
- * Returns {2, payload} when that call's result is there, {1, my id} when I now hold the lock (the
- * first caller, or the one waiter that found an expired lock), else {0, the holder's id}, and then
- * marks that someone waits, so the holder's release publishes (see LOCK_RELEASE).
+ * "someone waits" mark, KEYS[4..] the caller's peek keys (what the call would find kept: one hash slot
+ * with the rest, one tag); ARGV[1] my id, ARGV[2] lock TTL (ms), ARGV[3] the id waited for ('' on the
+ * first step), ARGV[4] '1' to look at the peek keys before taking the lock.
+ * Returns {2, payload} when that call's result is there; with ARGV[4] = '1', {3, '', values…} when a
+ * peek key holds a value (no lock taken: the caller judges them); {1, my id, values…} when I now hold
+ * the lock (the first caller, or the one waiter that found an expired lock), with the peek keys' values
+ * as they were when I took it (false for an absent one: a nil would end the reply); else {0, the
+ * holder's id}, and then marks that someone waits, so the holder's release publishes (see LOCK_RELEASE).
  */
 export const LOCK_STEP = `
 if ARGV[3] ~= '' then
   local r = redis.call('GET', KEYS[2])
   if r then return {2, r} end
 end
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, ARGV[1]} end
+local peeked = nil
+if #KEYS > 3 and ARGV[4] == '1' then
+  peeked = redis.call('MGET', unpack(KEYS, 4))
+  for i = 1, #peeked do
+    if peeked[i] then return {3, '', unpack(peeked)} end
+  end
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  if #KEYS > 3 then
+    peeked = peeked or redis.call('MGET', unpack(KEYS, 4))
+    return {1, ARGV[1], unpack(peeked)}
+  end
+  return {1, ARGV[1]}
+end
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[2])
 return {0, redis.call('GET', KEYS[1])}
 `;
@@ -61,16 +77,23 @@ return 0
 `;
 
 /**
- * Publishes a finished call. KEYS[1] lock, KEYS[2] result, KEYS[3] the "someone waits" mark; ARGV[1] my
- * id, ARGV[2] payload, ARGV[3] how long waiters may still pick it up (ms). Releases the lock only if it
- * is still mine, and wakes the waiters (subscribed to the lock key's channel) only if one marked that
- * it waits: in a cluster every PUBLISH goes to every node, and most calls have nobody waiting. A waiter
- * marks before it subscribes and looks for the result after, so it never misses the result whether the
- * release saw its mark or not.
+ * Hands a finished call over. KEYS[1] lock, KEYS[2] result, KEYS[3] the "someone waits" mark; ARGV[1] my
+ * id, ARGV[2] payload, ARGV[3] how long waiters may still pick it up (ms). While the lock is mine: it is
+ * released, and when nobody marked that it waits, that is all: no waiter looks for the result, and a
+ * caller that comes later makes its own call (most calls, under distinct callers: one write, not three,
+ * each one replicated). Otherwise the result is stored and the waiters (subscribed to the lock key's
+ * channel) woken: in a cluster every PUBLISH goes to every node, so only then. A lock no longer mine
+ * (it expired and another caller took it) keeps its mark, which is for the new holder's waiters; some
+ * may still wait for me, so the result is stored and they are woken. A waiter marks in the step that
+ * finds the lock held, before it subscribes: a release that finds no mark has no waiter to serve, and a
+ * caller whose step comes after it finds no lock and takes it.
  */
 export const LOCK_RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  if redis.call('DEL', KEYS[3]) == 0 then return 1 end
+end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-if redis.call('DEL', KEYS[3]) == 1 then redis.call('PUBLISH', KEYS[1], ARGV[1]) end
+redis.call('PUBLISH', KEYS[1], ARGV[1])
 return 1
 `;

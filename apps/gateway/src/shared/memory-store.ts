@@ -8,6 +8,8 @@ import {
   type HitResult,
   type KeyHasher,
   nameOf,
+  type Peek,
+  type Peeked,
   type SharedStore,
   type StoreKey,
 } from './store.js';
@@ -91,12 +93,28 @@ export class MemoryStore implements SharedStore {
     return { allowed: step.allowed, retryAfterMs: step.retryAfterMs };
   }
 
-  coalesce<T>(key: StoreKey, _lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+  coalesce<T>(
+    key: StoreKey,
+    _lockTtlMs: number,
+    fn: (peeked?: Peeked) => Promise<T>,
+    _maxWaitMs?: number,
+    peek?: Peek<T>,
+  ): Promise<T> {
     // In one process the joined promise is the lock: it cannot outlive its leader.
     const h = this.#key(key);
     const joined = this.#inflight.get(h);
     if (joined) return joined as Promise<T>;
-    const pending = (async () => fn())().finally(() => this.#inflight.delete(h));
+    let peeked: Peeked | undefined;
+    if (peek) {
+      try {
+        peeked = peek.keys.map((k) => this.#read(this.#key(k)));
+        const answer = peeked.some((v) => v !== undefined) ? peek.use(peeked) : undefined;
+        if (answer !== undefined) return Promise.resolve(answer);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    const pending = (async () => fn(peeked))().finally(() => this.#inflight.delete(h));
     this.#inflight.set(h, pending);
     return pending;
   }

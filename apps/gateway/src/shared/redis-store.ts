@@ -5,7 +5,7 @@ import { GCRA_HIT, LOCK_EXTEND, LOCK_RELEASE, LOCK_STEP } from './lua.js';
 import { type RedisConnection, redisConnectionFromEnv } from './redis-config.js';
 import { createRedisClient, pingOwners, type RedisClient } from './redis-connect.js';
 import { createSealer, type Sealer } from './seal.js';
-import { groupOf, type HitResult, type SharedStore, type StoreKey, sleep } from './store.js';
+import { groupOf, type HitResult, type Peek, type Peeked, type SharedStore, type StoreKey, sleep } from './store.js';
 
 export interface RedisStoreOptions {
   /** Which Redis: one server, a Cluster or Sentinel (see redis-config.ts). Never logged: it may hold a password. */
@@ -41,14 +41,6 @@ export interface RedisStoreOptions {
 
 type ScriptedRedis = RedisClient & {
   dbssHit(key: string, limit: number, windowMs: number, cost: number, now: string): Promise<[number, number, number]>;
-  dbssLockStep(
-    lock: string,
-    result: string,
-    waiting: string,
-    id: string,
-    ttlMs: number,
-    waitFor: string,
-  ): Promise<[number, string]>;
   dbssLockExtend(lock: string, id: string, ttlMs: number): Promise<number>;
   dbssLockRelease(
     lock: string,
@@ -59,6 +51,12 @@ type ScriptedRedis = RedisClient & {
     ttlMs: number,
   ): Promise<number>;
 };
+
+/** The most peek keys one coalesced call reads with its lock (the cache reads 3). */
+const MAX_PEEK_KEYS = 4;
+
+/** LOCK_STEP with its keys (lock, result, waiting mark, the peek keys), then its arguments. */
+type LockStep = (...keysThenArgs: (string | number)[]) => Promise<unknown>;
 
 /** Thrown to waiters when the replica that made a coalesced call saw it throw (not an error value). */
 export class CoalescedCallError extends Error {
@@ -107,7 +105,8 @@ export class RedisStore implements SharedStore {
     // Commands issued in the same tick go out as one pipeline: fewer writes under concurrency.
     this.redis = client(true) as ScriptedRedis;
     this.redis.defineCommand('dbssHit', { numberOfKeys: 1, lua: GCRA_HIT });
-    this.redis.defineCommand('dbssLockStep', { numberOfKeys: 3, lua: LOCK_STEP });
+    for (let n = 0; n <= MAX_PEEK_KEYS; n++)
+      this.redis.defineCommand(`dbssLockStep${n}`, { numberOfKeys: 3 + n, lua: LOCK_STEP });
     this.redis.defineCommand('dbssLockExtend', { numberOfKeys: 1, lua: LOCK_EXTEND });
     this.redis.defineCommand('dbssLockRelease', { numberOfKeys: 3, lua: LOCK_RELEASE });
     const db = connection.topology === 'cluster' ? 0 : connection.db;
@@ -181,6 +180,19 @@ export class RedisStore implements SharedStore {
     return this.#up;
   }
 
+  /**
+   * LOCK_STEP with `peekKeys` peek keys: a command of 3 + peekKeys keys. A fixed key count per command,
+   * not a count passed with each call, because ioredis' cluster auto-pipelining puts a command in the
+   * pipeline of its first argument's node, which must then be its first key. All are defined in the
+   * constructor: a pipeline copies the defined commands when it is made, and one made before a later
+   * definition would lack it (ioredis then loses that pipeline's replies).
+   */
+  #lockStep(peekKeys: number): LockStep {
+    const redis = this.redis as unknown as Record<string, LockStep>;
+    const name = `dbssLockStep${peekKeys}`;
+    return (...keysThenArgs) => (redis[name] as LockStep).apply(redis, keysThenArgs);
+  }
+
   #setUp(up: boolean): void {
     if (this.#up === up) return;
     this.#up = up;
@@ -249,56 +261,77 @@ export class RedisStore implements SharedStore {
     return { allowed: false, retryAfterMs: Math.max(1, Math.ceil(retryAfterMs)) };
   }
 
-  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>, maxWaitMs = 60_000): Promise<T> {
+  coalesce<T>(
+    key: StoreKey,
+    lockTtlMs: number,
+    fn: (peeked?: Peeked) => Promise<T>,
+    maxWaitMs = 60_000,
+    peek?: Peek<T>,
+  ): Promise<T> {
     const lock = this.#seal.key('l', key);
     // Callers on this replica join one promise first, so only one of them talks to Redis.
     const joined = this.#inflight.get(lock);
     if (joined) return joined as Promise<T>;
-    const pending = this.#shared(lock, lockTtlMs, fn, maxWaitMs).finally(() => this.#inflight.delete(lock));
+    if (peek?.keys.some((k) => groupOf(k) !== groupOf(key)))
+      return Promise.reject(new TypeError("Peek keys must share the coalesced key's group (one hash slot)."));
+    const pending = this.#shared(lock, lockTtlMs, fn, maxWaitMs, peek).finally(() => this.#inflight.delete(lock));
     this.#inflight.set(lock, pending);
     return pending;
   }
 
-  async #shared<T>(lock: string, lockTtlMs: number, fn: () => Promise<T>, maxWaitMs: number): Promise<T> {
+  async #shared<T>(
+    lock: string,
+    lockTtlMs: number,
+    fn: (peeked?: Peeked) => Promise<T>,
+    maxWaitMs: number,
+    peek: Peek<T> | undefined,
+  ): Promise<T> {
     const ttl = Math.max(100, Math.ceil(lockTtlMs));
     // Past this, the holder is not trusted to finish (a lock renewed forever, a hostile Redis): call here.
     const deadline = Date.now() + maxWaitMs;
     const resultKey = (id: string) => `${lock}:${id || '-'}`;
+    const peekKeys = peek?.keys.map((k) => this.#seal.key('v', k)) ?? [];
+    const opened = (raw: readonly (string | null)[]): Peeked => peekKeys.map((k, i) => this.#open(k, raw[i] ?? null));
     const me = randomUUID();
     let waitFor = '';
+    // The first step looks at the peek keys before it locks; after `use` found no answer there, none does.
+    let peekFirst = peekKeys.length > 0;
+    const step = this.#lockStep(peekKeys.length);
     let listening: boolean | undefined;
     try {
       for (;;) {
-        let state: number;
-        let value: string;
+        let reply: LockReply;
         try {
-          const reply: unknown = await this.redis.dbssLockStep(
-            lock,
-            resultKey(waitFor),
-            waitingKey(lock),
-            me,
-            ttl,
-            waitFor,
+          reply = lockReply(
+            await step(lock, resultKey(waitFor), waitingKey(lock), ...peekKeys, me, ttl, waitFor, peekFirst ? '1' : ''),
+            peekKeys.length,
           );
-          if (!isReply(reply, 'number', 'string') || ![0, 1, 2].includes(reply[0]))
-            throw new RedisReplyError('the lock script');
-          [state, value] = reply;
         } catch (err) {
           // Redis went away while we waited: make the call here rather than fail the request.
           this.#opts.onError?.(err);
           return fn();
         }
-        if (state === 1) return this.#lead(lock, resultKey(me), me, ttl, fn);
-        if (state === 2) {
-          const payload = this.#open(resultKey(waitFor), value);
+        if (reply.state === 3) {
+          peekFirst = false;
+          const answer = peek?.use(opened(reply.values));
+          if (answer !== undefined) return answer;
+          continue;
+        }
+        if (reply.state === 1) {
+          const peeked = peekKeys.length > 0 ? opened(reply.values) : undefined;
+          return this.#lead(lock, resultKey(me), me, ttl, () => fn(peeked));
+        }
+        if (reply.state === 2) {
+          const payload = this.#open(resultKey(waitFor), reply.value);
           // A result that does not verify was not written by a replica: make the call here instead.
           if (payload === undefined) return fn();
           if (payload.startsWith('E')) throw new CoalescedCallError();
           return JSON.parse(payload.slice(1)) as T;
         }
         // Another caller holds the lock; if it changed hands, wait for the new holder's result.
+        peekFirst = false;
         if (Date.now() >= deadline) return fn();
-        waitFor = value;
+        waitFor = reply.value;
         if (listening === undefined) {
           // Subscribe, then look once more at once: a result published before we listened is not missed.
           listening = await this.#sub.subscribe(lock).then(
@@ -377,7 +410,27 @@ function isReply<K extends (keyof Kinds)[]>(reply: unknown, ...kinds: K): reply 
   );
 }
 
-/** The lock's "someone waits" mark (LOCK_STEP sets it, LOCK_RELEASE publishes only when it is there). */
+/** A LOCK_STEP reply, checked: 0 held by `value`, 1 mine, 2 the result `value`, 3 peek keys hold values. */
+type LockReply = { state: 0 | 2; value: string } | { state: 1 | 3; value: string; values: readonly (string | null)[] };
+
+/**
+ * Checks a LOCK_STEP reply (a hostile or broken server may send anything): its state, a string, and for
+ * states 1 and 3 one value or nil per peek key (none for 1 without peek keys).
+ */
+function lockReply(reply: unknown, peekKeys: number): LockReply {
+  if (Array.isArray(reply) && typeof reply[1] === 'string') {
+    const [state, value, ...values] = reply as [unknown, string, ...unknown[]];
+    const peeked = values.every((v) => v === null || typeof v === 'string');
+    if ((state === 0 || state === 2) && values.length === 0) return { state, value };
+    if (state === 1 && peeked && values.length === peekKeys)
+      return { state, value, values: values as (string | null)[] };
+    if (state === 3 && peeked && peekKeys > 0 && values.length === peekKeys)
+      return { state, value, values: values as (string | null)[] };
+  }
+  throw new RedisReplyError('the lock script');
+}
+
+/** The lock's "someone waits" mark (LOCK_STEP sets it; LOCK_RELEASE stores the result and publishes only when it is there). */
 const waitingKey = (lock: string) => `${lock}:w`;
 
 /**

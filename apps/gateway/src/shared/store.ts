@@ -29,6 +29,23 @@ export interface SetOptions {
   everyReplica?: boolean;
 }
 
+/** Values of peek keys, in their order: undefined where absent (or, read from Redis, not verified). */
+export type Peeked = readonly (string | undefined)[];
+
+/**
+ * What a coalesced call would find kept (an answer, a refusal), read with the lock: in the same Lua
+ * step on Redis, so a kept answer costs one round trip and so does a miss (read, lock, and the read
+ * under the lock, at once). The keys must share the lock key's group (one hash slot).
+ */
+export interface Peek<T> {
+  keys: readonly StoreKey[];
+  /**
+   * Called when a peek key holds a value, before any lock is taken: an answer ends the coalesced call
+   * there (`fn` does not run and no lock is taken); undefined goes on to the lock.
+   */
+  use(values: Peeked): T | undefined;
+}
+
 /**
  * Shared state behind one interface. Values read back are verified by the Redis store (HMAC tag bound
  * to the key, shape, time): one that does not verify reads as absent and is reported (onRejected).
@@ -55,8 +72,17 @@ export interface SharedStore {
    * dies, its lock expires after `lockTtlMs` and exactly one waiter runs `fn` instead.
    * A waiter waits at most `maxWaitMs` (default 60000) for another caller's result, then runs `fn`
    * itself: a holder that never finishes (a lock renewed forever, a hostile Redis) holds nobody for good.
+   * With `peek`, its keys are read in the same step that tries the lock (one Redis round trip for a
+   * kept answer and for a miss alike): see Peek. `fn` gets their values as they were when its lock was
+   * taken, or undefined when they could not be read with it (Redis failed meanwhile: read them yourself).
    */
-  coalesce<T>(key: StoreKey, lockTtlMs: number, fn: () => Promise<T>, maxWaitMs?: number): Promise<T>;
+  coalesce<T>(
+    key: StoreKey,
+    lockTtlMs: number,
+    fn: (peeked?: Peeked) => Promise<T>,
+    maxWaitMs?: number,
+    peek?: Peek<T>,
+  ): Promise<T>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

@@ -52,9 +52,14 @@ function reply(mode: Mode, args: string[]): string {
   // 'lies': well-formed replies with impossible content.
   if (cmd === 'EVALSHA' || cmd === 'EVAL') {
     const keys = Number(args[2]);
-    // The lock step (2 keys): "held by someone else", forever.
-    if (keys === 2 && args.length === 8) return `*2\r\n:0\r\n${bulk('someone-else')}`;
-    // The GCRA hit (1 key): refused, for 11 days.
+    // The lock step (3 keys + the peek keys, then 4 arguments): on its first look, forged values under
+    // every peek key; after that, "held by someone else", forever.
+    if (keys >= 3 && args.length === 3 + keys + 4) {
+      const peekFirst = args.at(-1) === '1';
+      if (peekFirst && keys > 3) return `*${keys - 1}\r\n:3\r\n${bulk('')}${bulk(FORGED).repeat(keys - 3)}`;
+      return `*2\r\n:0\r\n${bulk('someone-else')}`;
+    }
+    // The GCRA hit (1 key, 4 arguments): refused, for 11 days.
     if (keys === 1 && args.length === 8) return '*3\r\n:0\r\n:999999999\r\n:0\r\n';
     return ':1\r\n';
   }

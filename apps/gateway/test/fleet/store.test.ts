@@ -7,7 +7,7 @@ import { FallbackStore } from '../../src/shared/fallback-store.js';
 import { MemoryStore } from '../../src/shared/memory-store.js';
 import { RedisStore } from '../../src/shared/redis-store.js';
 import { createSealer } from '../../src/shared/seal.js';
-import type { SharedStore } from '../../src/shared/store.js';
+import type { SharedStore, StoreKey } from '../../src/shared/store.js';
 import { sleep, waitUntil } from './harness.js';
 
 const TOKEN = 'MIIsecret-token-that-must-never-reach-redis-0001';
@@ -116,6 +116,63 @@ describe.each(implementations)('SharedStore contract (%s)', (_name, pair) => {
     for (const r of results) expect(r).toEqual({ buckets: ['b1', 'b2'], n: 1 });
   });
 
+  it('coalesce with a peek: a value there answers without a lock or a call; none, or no answer in it, goes on to the call with what was read', async () => {
+    const [a, b] = await pair();
+    const group = 'caller-peek';
+    const keys = [
+      [group, 'refused'],
+      [group, 'entry'],
+    ] as const;
+    const seen: (readonly (string | undefined)[] | undefined)[] = [];
+    let calls = 0;
+    const fn = async (peeked?: readonly (string | undefined)[]) => {
+      calls++;
+      seen.push(peeked);
+      return 'called';
+    };
+    const answerIfRefused = {
+      keys,
+      use: (v: readonly (string | undefined)[]) => (v[0] ? `refused ${v[0]}` : undefined),
+    };
+    // Nothing there: the call runs, told what was read with its lock (nothing).
+    expect(await a.coalesce([group, 'lock'], 2000, fn, undefined, answerIfRefused)).toBe('called');
+    expect(seen).toEqual([[undefined, undefined]]);
+    // A value `use` answers from: no call, and no lock left behind (the next caller without one calls).
+    await a.set(keys[0], '401', 60_000);
+    expect(await b.coalesce([group, 'lock'], 2000, fn, undefined, answerIfRefused)).toBe('refused 401');
+    expect(calls).toBe(1);
+    // A value `use` finds no answer in: the call runs, told the values as they were under its lock.
+    await a.set(keys[0], '', 60_000);
+    await a.set(keys[1], 'old entry', 60_000);
+    expect(await b.coalesce([group, 'lock'], 2000, fn, undefined, answerIfRefused)).toBe('called');
+    expect(seen[1]).toEqual(['', 'old entry']);
+    expect(calls).toBe(2);
+  });
+
+  it('coalesce with a peek: callers waiting for another caller’s call get its result, not the peek', async () => {
+    const [a, b] = await pair();
+    let calls = 0;
+    let finish!: () => void;
+    const held = new Promise<void>((r) => {
+      finish = r;
+    });
+    const fn = async () => {
+      calls++;
+      await held;
+      return 'the call';
+    };
+    const peek = { keys: [['caller-w', 'entry']] as const, use: () => 'never: nothing is there' };
+    const first = a.coalesce(['caller-w', 'lock'], 2000, fn, undefined, peek);
+    await waitUntil(() => calls === 1);
+    const rest = Array.from({ length: 6 }, (_, i) =>
+      (i % 2 ? a : b).coalesce(['caller-w', 'lock'], 2000, fn, undefined, peek),
+    );
+    await sleep(50);
+    finish();
+    expect(await Promise.all([first, ...rest])).toEqual(Array(7).fill('the call'));
+    expect(calls).toBe(1);
+  });
+
   it('coalesce keeps different keys apart', async () => {
     const [a, b] = await pair();
     const seen: string[] = [];
@@ -221,13 +278,38 @@ describe.each(timed)('sliding limit (GCRA) on controllable time (%s)', (_name, m
   });
 });
 
+/**
+ * A call `a` makes while `b` waits for it (so its result is stored in Redis for `b`: a call nobody
+ * waits for stores none).
+ */
+async function coalescedForAWaiter(a: SharedStore, b: SharedStore, key: StoreKey, prefix: string): Promise<void> {
+  const raw = new Redis(redis.url);
+  let finish!: () => void;
+  const held = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  try {
+    const first = a.coalesce(key, 2000, async () => {
+      await held;
+      return 'ok';
+    });
+    await waitUntil(async () => (await raw.keys(`${prefix}*}:l:*`)).length === 1); // a holds the lock
+    const second = b.coalesce(key, 2000, async () => 'not called: the waiter gets the call’s result');
+    await waitUntil(async () => (await raw.keys(`${prefix}*:w`)).length === 1);
+    finish();
+    expect(await Promise.all([first, second])).toEqual(['ok', 'ok']);
+  } finally {
+    raw.disconnect();
+  }
+}
+
 describe('Redis store', () => {
   it('keeps no key or value that holds the credential, the project, the secret or a salt', async () => {
     const s = await redisStore('leak:');
     const project = 'f'.repeat(32);
     await s.set([`t:${TOKEN}`, `buckets|cn-north-4|${project}`], '{"buckets":[]}', 60_000);
     await s.hit([`t:${TOKEN}`, 'rate'], 10, 60_000);
-    await s.coalesce([`t:${TOKEN}`, `buckets|cn-north-4|${project}`], 2000, async () => 'ok');
+    await coalescedForAWaiter(s, await redisStore('leak:'), [`t:${TOKEN}`, `buckets|cn-north-4|${project}`], 'leak:');
     const raw = new Redis(redis.url);
     try {
       const keys = await raw.keys('leak:*');
@@ -251,7 +333,7 @@ describe('Redis store', () => {
     await s.set([group, 'refused'], 'x', 60_000);
     await s.set([group, 'buckets|cn-north-4|p'], 'y', 60_000);
     await s.hit([group, 'rate'], 10, 60_000);
-    await s.coalesce([group, 'buckets|cn-north-4|p'], 2000, async () => 'ok');
+    await coalescedForAWaiter(s, await redisStore('slot:'), [group, 'buckets|cn-north-4|p'], 'slot:');
     expect(
       await s.getMany([
         [group, 'refused'],
@@ -378,8 +460,18 @@ describe('Redis store', () => {
     await listener.psubscribe('*');
     try {
       const [a, b] = [await redisStore('quiet:'), await redisStore('quiet:')];
-      // Nobody waits: the call's release publishes nothing.
+      // Nobody waits: the call's release publishes nothing and stores no result (nobody would read it):
+      // once the lock is released, the call has left no key behind.
+      const writes: string[] = [];
+      const monitor = await raw.duplicate().monitor();
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (/^(set|del|pexpire)$/i.test(args[0] ?? '')) writes.push(args[0]!.toLowerCase());
+      });
       expect(await a.coalesce('alone', 5000, async () => 'alone')).toBe('alone');
+      await waitUntil(async () => (await raw.keys('quiet:*')).length === 0);
+      monitor.disconnect();
+      // The lock taken, the lock released, the mark looked for (none): no result stored.
+      expect(writes).toEqual(['set', 'del', 'del']);
       // b waits for a's call (its mark is in Redis before a finishes): one PUBLISH wakes it.
       let finish!: () => void;
       const held = new Promise<void>((resolve) => {
@@ -407,6 +499,79 @@ describe('Redis store', () => {
       expect(await raw.keys('quiet:*:w')).toEqual([]);
     } finally {
       listener.disconnect();
+      raw.disconnect();
+    }
+  });
+
+  it('a peeked coalesce sends one script for a kept answer and one for a miss (plus the release): no separate read', async () => {
+    const raw = new Redis(redis.url);
+    let rejected = 0;
+    try {
+      const s = await redisStore('peek:', { onRejected: () => rejected++ });
+      // Every command this client sends (what a round trip carries), by name.
+      const sent: string[] = [];
+      const send = s.redis.sendCommand.bind(s.redis);
+      s.redis.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+        sent.push(command.name);
+        return (send as (...a: unknown[]) => unknown)(command, ...rest);
+      }) as typeof s.redis.sendCommand;
+      const keys = [
+        ['caller-p', 'refused'],
+        ['caller-p', 'entry'],
+      ] as const;
+      const peek = { keys, use: (v: readonly (string | undefined)[]) => v[1] };
+      await s.coalesce(['caller-p', 'warm-up'], 2000, async () => 'loads the scripts', undefined, peek);
+      await waitUntil(() => sent.length >= 2); // the release has gone out
+
+      sent.length = 0;
+      let seen: readonly (string | undefined)[] | undefined;
+      expect(
+        await s.coalesce(
+          ['caller-p', 'lock'],
+          2000,
+          async (peeked) => {
+            seen = peeked;
+            return 'miss';
+          },
+          undefined,
+          peek,
+        ),
+      ).toBe('miss');
+      expect(seen).toEqual([undefined, undefined]);
+      await waitUntil(() => sent.length >= 2);
+      expect(sent).toEqual(['evalsha', 'evalsha']); // the lock step (with the read), the release
+      await s.set(keys[1], 'kept', 60_000);
+      sent.length = 0;
+      expect(await s.coalesce(['caller-p', 'lock'], 2000, async () => 'not called', undefined, peek)).toBe('kept');
+      expect(sent).toEqual(['evalsha']); // the lock step found it: no lock taken, nothing to release
+
+      // A forged value under a peek key is no value: counted, and the call runs as on a miss.
+      const seal = createSealer(SECRET, 'peek:');
+      await raw.set(seal.key('v', keys[1]), 'forged');
+      seen = undefined;
+      expect(
+        await s.coalesce(
+          ['caller-p', 'lock'],
+          2000,
+          async (peeked) => {
+            seen = peeked;
+            return 'called: the forged value is no answer';
+          },
+          undefined,
+          peek,
+        ),
+      ).toBe('called: the forged value is no answer');
+      expect(seen).toEqual([undefined, undefined]);
+      expect(rejected).toBeGreaterThan(0);
+
+      // Peek keys of another group would sit in another slot: refused before Redis is asked.
+      await expect(
+        s.coalesce(['caller-p', 'lock'], 2000, async () => 'x', undefined, {
+          keys: [['another', 'entry']],
+          use: () => 'x',
+        }),
+      ).rejects.toThrow(/share the coalesced key's group/);
+    } finally {
       raw.disconnect();
     }
   });
