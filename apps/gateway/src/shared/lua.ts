@@ -77,23 +77,37 @@ return 0
 `;
 
 /**
- * Hands a finished call over. KEYS[1] lock, KEYS[2] result, KEYS[3] the "someone waits" mark; ARGV[1] my
- * id, ARGV[2] payload, ARGV[3] how long waiters may still pick it up (ms). While the lock is mine: it is
- * released, and when nobody marked that it waits, that is all: no waiter looks for the result, and a
- * caller that comes later makes its own call (most calls, under distinct callers: one write, not three,
- * each one replicated). Otherwise the result is stored and the waiters (subscribed to the lock key's
- * channel) woken: in a cluster every PUBLISH goes to every node, so only then. A lock no longer mine
- * (it expired and another caller took it) keeps its mark, which is for the new holder's waiters; some
- * may still wait for me, so the result is stored and they are woken. A waiter marks in the step that
- * finds the lock held, before it subscribes: a release that finds no mark has no waiter to serve, and a
- * caller whose step comes after it finds no lock and takes it.
+ * Ends a finished call, when nobody waits for it. KEYS[1] lock, KEYS[2] the "someone waits" mark; ARGV[1]
+ * my id. While the lock is mine and nobody marked that it waits: the lock is released and that is all
+ * (returns 0). No waiter looks for the result, and a caller that comes later makes its own call: most
+ * calls, under distinct callers, end here, with one write and without sending their result to Redis.
+ * Otherwise (a waiter marked, or the lock expired and another caller took it: some may still wait for
+ * me) returns 1, leaving everything as it is: the caller hands the result over with LOCK_HAND_OVER. A
+ * waiter marks in the step that finds the lock held, before it subscribes: a release that finds no mark
+ * has no waiter to serve, and a caller whose step comes after it finds no lock and takes it.
  */
 export const LOCK_RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+return 1
+`;
+
+/**
+ * Hands a finished call's result to its waiters. KEYS[1] lock, KEYS[2] result, KEYS[3] the "someone
+ * waits" mark; ARGV[1] my id, ARGV[2] payload, ARGV[3] how long waiters may still pick it up (ms).
+ * Stores the result, releases the lock (and its mark) if it is still mine (a mark set after another
+ * caller took an expired lock is for that caller's waiters), and wakes the waiters, subscribed to the
+ * lock key's channel. In a cluster every PUBLISH goes to every node: only a call someone waits for
+ * publishes.
+ */
+export const LOCK_HAND_OVER = `
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
-  if redis.call('DEL', KEYS[3]) == 0 then return 1 end
+  redis.call('DEL', KEYS[3])
 end
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 redis.call('PUBLISH', KEYS[1], ARGV[1])
 return 1
 `;

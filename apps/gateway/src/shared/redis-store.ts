@@ -1,7 +1,7 @@
 // The Redis SharedStore: state every replica sees. Commands fail fast (short timeout, no offline
 // queue) so a dead Redis costs milliseconds; FallbackStore turns those failures into in-process state.
 import { randomUUID } from 'node:crypto';
-import { GCRA_HIT, LOCK_EXTEND, LOCK_RELEASE, LOCK_STEP } from './lua.js';
+import { GCRA_HIT, LOCK_EXTEND, LOCK_HAND_OVER, LOCK_RELEASE, LOCK_STEP } from './lua.js';
 import { type RedisConnection, redisConnectionFromEnv } from './redis-config.js';
 import { createRedisClient, pingOwners, type RedisClient } from './redis-connect.js';
 import { createSealer, type Sealer } from './seal.js';
@@ -42,7 +42,8 @@ export interface RedisStoreOptions {
 type ScriptedRedis = RedisClient & {
   dbssHit(key: string, limit: number, windowMs: number, cost: number, now: string): Promise<[number, number, number]>;
   dbssLockExtend(lock: string, id: string, ttlMs: number): Promise<number>;
-  dbssLockRelease(
+  dbssLockRelease(lock: string, waiting: string, id: string): Promise<unknown>;
+  dbssLockHandOver(
     lock: string,
     result: string,
     waiting: string,
@@ -108,7 +109,8 @@ export class RedisStore implements SharedStore {
     for (let n = 0; n <= MAX_PEEK_KEYS; n++)
       this.redis.defineCommand(`dbssLockStep${n}`, { numberOfKeys: 3 + n, lua: LOCK_STEP });
     this.redis.defineCommand('dbssLockExtend', { numberOfKeys: 1, lua: LOCK_EXTEND });
-    this.redis.defineCommand('dbssLockRelease', { numberOfKeys: 3, lua: LOCK_RELEASE });
+    this.redis.defineCommand('dbssLockRelease', { numberOfKeys: 2, lua: LOCK_RELEASE });
+    this.redis.defineCommand('dbssLockHandOver', { numberOfKeys: 3, lua: LOCK_HAND_OVER });
     const db = connection.topology === 'cluster' ? 0 : connection.db;
     this.redis.on('ready', () => {
       if (!db) return this.#setUp(true);
@@ -372,14 +374,23 @@ export class RedisStore implements SharedStore {
     let payload = 'E';
     try {
       const value = await fn();
+      // Now, as the callers get it (before any of them can change it), for waiters on other replicas.
       payload = `V${JSON.stringify(value) ?? 'null'}`;
       return value;
     } finally {
       clearInterval(renew);
-      // Waiters poll for the result; the caller here does not wait for Redis to take it.
-      const keepMs = Math.max(ttl, 1000);
-      const sealed = this.#seal.seal(resultKey, payload, this.#now(), keepMs);
-      this.redis.dbssLockRelease(lock, resultKey, waitingKey(lock), me, sealed, keepMs).catch(() => {});
+      // The caller here does not wait for Redis. Nobody waiting (the usual case): the release ends it,
+      // and the result never goes to Redis. Else it is sealed and handed over.
+      const waiting = waitingKey(lock);
+      this.redis
+        .dbssLockRelease(lock, waiting, me)
+        .then((released) => {
+          if (released === 0) return;
+          const keepMs = Math.max(ttl, 1000);
+          const sealed = this.#seal.seal(resultKey, payload, this.#now(), keepMs);
+          return this.redis.dbssLockHandOver(lock, resultKey, waiting, me, sealed, keepMs);
+        })
+        .catch(() => {});
     }
   }
 
@@ -430,7 +441,7 @@ function lockReply(reply: unknown, peekKeys: number): LockReply {
   throw new RedisReplyError('the lock script');
 }
 
-/** The lock's "someone waits" mark (LOCK_STEP sets it; LOCK_RELEASE stores the result and publishes only when it is there). */
+/** The lock's "someone waits" mark (LOCK_STEP sets it; only when it is there is the result handed over: LOCK_RELEASE). */
 const waitingKey = (lock: string) => `${lock}:w`;
 
 /**
