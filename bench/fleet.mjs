@@ -3,9 +3,10 @@
 // Prints req/s and upstream calls per request, and each Redis figure ÷ its no-Redis twin; the two
 // run alternately, BENCH_FLEET_ROUNDS times each, and the best run of each counts.
 // Then one row per Redis topology (single server, Redis Cluster 3+3, Sentinel 1+1 with 3 sentinels)
-// on the load that asks Redis most (distinct tokens, no cache, rate limit on), each ÷ single: the best
-// runs, and the median of each round's ratio (BENCH_FLEET_TOPOLOGY_ROUNDS rounds). Every run follows a
-// warm-up load that is not counted (BENCH_FLEET_WARMUP_SECONDS).
+// on the load that asks Redis most (distinct tokens, no cache, rate limit on), each ÷ single. The three
+// fleets run at once and take the load in turn, BENCH_FLEET_SLICE_SECONDS (2) at a time, for
+// BENCH_FLEET_TOPOLOGY_ROUNDS (8) rounds. Every fleet first gets a warm-up load that is not counted
+// (BENCH_FLEET_WARMUP_SECONDS, 2).
 // `node bench/fleet.mjs topologies` runs only those rows.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -18,9 +19,10 @@ const DURATION = Number(process.env.BENCH_FLEET_SECONDS ?? 6);
 const CONNECTIONS = 50;
 const REPLICAS = 3;
 const ROUNDS = Number(process.env.BENCH_FLEET_ROUNDS ?? 2);
-// The topology rows vary most from run to run (twelve processes on two cores): more rounds, and the
-// median of each round's ratio beside the best runs' ratio.
-const TOPOLOGY_ROUNDS = Number(process.env.BENCH_FLEET_TOPOLOGY_ROUNDS ?? 3);
+// The topology rows: every topology's fleet up at once, loaded in turn, one slice of SLICE seconds
+// each per round.
+const TOPOLOGY_ROUNDS = Number(process.env.BENCH_FLEET_TOPOLOGY_ROUNDS ?? 8);
+const SLICE = Number(process.env.BENCH_FLEET_SLICE_SECONDS ?? 2);
 // Load before each measured run, not counted: every fleet starts cold (JIT, connections, scripts).
 const WARMUP = Number(process.env.BENCH_FLEET_WARMUP_SECONDS ?? 2);
 // Redis replicas need one (keys are HMACs and values tagged under it): a fresh one per bench run.
@@ -109,47 +111,74 @@ const rows = [
 const summary = [];
 
 /**
- * One measured run: a fresh fleet (so no cache carries over), the load, the upstream calls it made.
- * `withRedis`: false, true (one server) or a topology name.
+ * A fleet: 3 replicas on `withRedis` (false: each on its own, true: one server, or a topology name),
+ * checked to be connected to Redis.
  */
-async function measure(s, withRedis) {
+async function startFleet(s, withRedis) {
   const redis = withRedis ? await startTopology(withRedis === true ? 'single' : withRedis) : undefined;
   const replicas = await startReplicas(REPLICAS, {
     DBSS_ENDPOINT: upstream.url,
     ...s.env,
     ...(redis ? { ...redis.env, GATEWAY_STORE_SECRET: STORE_SECRET } : {}),
+  }).catch(async (err) => {
+    await redis?.kill();
+    throw err;
   });
-  try {
-    if (redis) {
-      const metrics = await (await fetch(`${replicas[0].url}/metrics`)).text();
-      if (!/^dbss_gateway_redis_up 1$/m.test(metrics)) throw new Error('replica 1 is not connected to Redis');
-    }
-    // CPU per request is the steadier cost figure on a busy machine: req/s also measures the neighbours.
-    const pids = [...replicas.map((g) => g.child.pid), ...(redis?.pids ?? [])];
-    const cpu = () => pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
-    if (WARMUP > 0) await load(replicas, s.distinct, WARMUP);
-    const gatewayCpu = () => replicas.reduce((n, g) => n + cpuSeconds(g.child.pid), 0);
-    const [before, cpuBefore, gatewayBefore] = [await upstreamCount(), cpu(), gatewayCpu()];
-    const r = await load(replicas, s.distinct);
-    const cpuUs = ((cpu() - cpuBefore) * 1e6) / r.total;
-    // The gateways' part of it: what the topology costs the replicas, apart from the Redis servers
-    // (which on this machine share its 2 cores with them; in production they have hosts of their own).
-    const gatewayCpuUs = ((gatewayCpu() - gatewayBefore) * 1e6) / r.total;
-    return { ...r, calls: (await upstreamCount()) - before, cpuUs, gatewayCpuUs };
-  } finally {
+  const stop = async () => {
     await Promise.all(replicas.map((g) => g.stop()));
     await redis?.kill();
+  };
+  if (redis) {
+    const metrics = await (await fetch(`${replicas[0].url}/metrics`)).text();
+    if (!/^dbss_gateway_redis_up 1$/m.test(metrics)) {
+      await stop();
+      throw new Error('replica 1 is not connected to Redis');
+    }
+  }
+  return { replicas, pids: [...replicas.map((g) => g.child.pid), ...(redis?.pids ?? [])], stop };
+}
+
+/** One measured load on a running fleet: req/s, the upstream calls it made, CPU per request. */
+async function measureLoad(fleet, s, seconds = DURATION) {
+  // CPU per request is the steadier cost figure on a busy machine: req/s also measures the neighbours.
+  const cpu = () => fleet.pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
+  const gatewayCpu = () => fleet.replicas.reduce((n, g) => n + cpuSeconds(g.child.pid), 0);
+  const [before, cpuBefore, gatewayBefore] = [await upstreamCount(), cpu(), gatewayCpu()];
+  const r = await load(fleet.replicas, s.distinct, seconds);
+  const cpuSpent = cpu() - cpuBefore;
+  // The gateways' part of it: what the topology costs the replicas, apart from the Redis servers
+  // (which on this machine share its 2 cores with them; in production they have hosts of their own).
+  const gatewayCpuSpent = gatewayCpu() - gatewayBefore;
+  return {
+    ...r,
+    seconds,
+    calls: (await upstreamCount()) - before,
+    cpuSpent,
+    gatewayCpuSpent,
+    cpuUs: (cpuSpent * 1e6) / r.total,
+    gatewayCpuUs: (gatewayCpuSpent * 1e6) / r.total,
+  };
+}
+
+/** One measured run on a fresh fleet (so no cache carries over), after a warm-up load. */
+async function measure(s, withRedis) {
+  const fleet = await startFleet(s, withRedis);
+  try {
+    if (WARMUP > 0) await load(fleet.replicas, s.distinct, WARMUP);
+    return await measureLoad(fleet, s);
+  } finally {
+    await fleet.stop();
   }
 }
 
 const topologyRows = [
   [
     'topology (distinct tokens, no cache, rate limit on; c=50 over 3 replicas)',
-    'req/s (best run)',
-    'p99 ms',
-    '÷ single (best runs)',
-    '÷ single (median of rounds)',
-    'each round',
+    'req/s',
+    'p99 ms (median)',
+    '÷ single',
+    '÷ single, median of rounds',
+    'rounds, lowest–highest',
     'CPU µs / request (replicas + Redis)',
     'of which replicas',
     'replicas ÷ single',
@@ -197,36 +226,49 @@ try {
     });
   }
   if (onlyTopologies || !process.argv[2]) {
-    // The topologies alternate too; the best run of each counts.
+    // Every topology's fleet runs from the start; the load goes to one at a time in short slices, in
+    // turn, so whatever else slows this machine down falls on all of them alike (runs of a fresh fleet
+    // each, minutes apart, gave ratios from 0.5 to 1.1 for the same code).
     const s = SCENARIOS.find((x) => x.distinct);
-    const best = new Map();
-    const perRound = new Map(TOPOLOGIES.map((k) => [k, []]));
-    for (let round = 0; round < TOPOLOGY_ROUNDS; round++) {
-      // Each round starts with another topology, so none always runs first (or last) on a busy machine.
-      const runs = new Map();
-      for (const kind of TOPOLOGIES.map((_k, i) => TOPOLOGIES[(i + round) % TOPOLOGIES.length])) {
-        const r = await measure(s, kind);
-        runs.set(kind, r);
-        if (!best.has(kind) || r.rps > best.get(kind).rps) best.set(kind, r);
+    const fleets = new Map();
+    try {
+      for (const kind of TOPOLOGIES) fleets.set(kind, await startFleet(s, kind));
+      if (WARMUP > 0) for (const kind of TOPOLOGIES) await load(fleets.get(kind).replicas, s.distinct, WARMUP);
+      const slices = new Map(TOPOLOGIES.map((k) => [k, []]));
+      for (let round = 0; round < TOPOLOGY_ROUNDS; round++)
+        // Each round starts with another topology, so none always comes first.
+        for (const kind of TOPOLOGIES.map((_k, i) => TOPOLOGIES[(i + round) % TOPOLOGIES.length]))
+          slices.get(kind).push(await measureLoad(fleets.get(kind), s, SLICE));
+      const sum = (xs, f) => xs.reduce((n, x) => n + f(x), 0);
+      const total = (kind) => {
+        const xs = slices.get(kind);
+        const requests = sum(xs, (x) => x.total);
+        return {
+          rps: requests / sum(xs, (x) => x.seconds),
+          p99: median(xs.map((x) => x.p99)),
+          cpuUs: (sum(xs, (x) => x.cpuSpent) * 1e6) / requests,
+          gatewayCpuUs: (sum(xs, (x) => x.gatewayCpuSpent) * 1e6) / requests,
+        };
+      };
+      const single = total('single');
+      for (const kind of TOPOLOGIES) {
+        const r = total(kind);
+        // Each round's ratio: slices seconds apart.
+        const ratios = slices.get(kind).map((x, i) => x.rps / slices.get('single')[i].rps);
+        topologyRows.push([
+          kind,
+          r.rps.toFixed(0),
+          r.p99,
+          (r.rps / single.rps).toFixed(2),
+          median(ratios).toFixed(2),
+          `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
+          r.cpuUs.toFixed(0),
+          r.gatewayCpuUs.toFixed(0),
+          (r.gatewayCpuUs / single.gatewayCpuUs).toFixed(2),
+        ]);
       }
-      // A round's runs are seconds apart: their ratio is steadier than runs minutes apart.
-      for (const kind of TOPOLOGIES) perRound.get(kind).push(runs.get(kind).rps / runs.get('single').rps);
-    }
-    const single = best.get('single');
-    for (const kind of TOPOLOGIES) {
-      const r = best.get(kind);
-      const ratios = perRound.get(kind);
-      topologyRows.push([
-        kind,
-        r.rps.toFixed(0),
-        r.p99,
-        (r.rps / single.rps).toFixed(2),
-        median(ratios).toFixed(2),
-        ratios.map((x) => x.toFixed(2)).join(' '),
-        r.cpuUs.toFixed(0),
-        r.gatewayCpuUs.toFixed(0),
-        (r.gatewayCpuUs / single.gatewayCpuUs).toFixed(2),
-      ]);
+    } finally {
+      await Promise.all([...fleets.values()].map((f) => f.stop()));
     }
   }
 } finally {
@@ -248,7 +290,7 @@ if (distinct)
   );
 if (topologyRows.length > 1) {
   console.log(
-    `\n## fleet per Redis topology, ${TOPOLOGY_ROUNDS} rounds of ${DURATION} s runs after ${WARMUP} s of warm-up (goal: cluster and sentinel ≥ 0.8× single)\n`,
+    `\n## fleet per Redis topology: ${TOPOLOGY_ROUNDS} rounds, each a ${SLICE} s load on every topology's fleet in turn, after ${WARMUP} s of warm-up (goal: cluster and sentinel ≥ 0.8× single)\n`,
   );
   console.log(table(topologyRows));
 }
