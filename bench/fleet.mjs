@@ -3,10 +3,11 @@
 // Prints req/s and upstream calls per request, and each Redis figure ÷ its no-Redis twin; the two
 // run alternately, BENCH_FLEET_ROUNDS times each, and the best run of each counts.
 // Then one row per Redis topology (single server, Redis Cluster 3+3, Sentinel 1+1 with 3 sentinels)
-// on the load that asks Redis most (distinct tokens, no cache, rate limit on), each ÷ single. The three
+// for two loads of distinct tokens, each ÷ single: the gateway's defaults, and the load that asks Redis
+// most (no cache, rate limit on). The three
 // fleets run at once and take the load in turn, BENCH_FLEET_SLICE_SECONDS (2) at a time, for
 // BENCH_FLEET_TOPOLOGY_ROUNDS (8) rounds. Every fleet first gets a warm-up load that is not counted
-// (BENCH_FLEET_WARMUP_SECONDS, 2).
+// (BENCH_FLEET_WARMUP_SECONDS, 2; for the topology fleets BENCH_FLEET_TOPOLOGY_WARMUP_SECONDS, 6).
 // `node bench/fleet.mjs topologies` runs only those rows.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -25,6 +26,8 @@ const TOPOLOGY_ROUNDS = Number(process.env.BENCH_FLEET_TOPOLOGY_ROUNDS ?? 8);
 const SLICE = Number(process.env.BENCH_FLEET_SLICE_SECONDS ?? 2);
 // Load before each measured run, not counted: every fleet starts cold (JIT, connections, scripts).
 const WARMUP = Number(process.env.BENCH_FLEET_WARMUP_SECONDS ?? 2);
+// The topology fleets get longer: on this machine their req/s still rose for half a minute after 2 s.
+const TOPOLOGY_WARMUP = Number(process.env.BENCH_FLEET_TOPOLOGY_WARMUP_SECONDS ?? 6);
 // Redis replicas need one (keys are HMACs and values tagged under it): a fresh one per bench run.
 const STORE_SECRET = randomBytes(32).toString('base64url');
 const { DEMO_PROJECT_ID } = await import('../packages/emulator/dist/index.js');
@@ -94,6 +97,12 @@ const SCENARIOS = [
     distinct: true,
     env: { GATEWAY_CACHE_TTL_MS: '0', GATEWAY_RATE_LIMIT: '10000000' },
   },
+];
+
+/** The topology rows' loads: distinct tokens each. */
+const TOPOLOGY_LOADS = [
+  { name: 'defaults (no cache, no limit)', distinct: true, env: {} },
+  { name: 'no cache, rate limit on', distinct: true, env: SCENARIOS.find((x) => x.distinct).env },
 ];
 
 const rows = [
@@ -173,7 +182,7 @@ async function measure(s, withRedis) {
 
 const topologyRows = [
   [
-    'topology (distinct tokens, no cache, rate limit on; c=50 over 3 replicas)',
+    'load and topology (distinct tokens; c=50 over 3 replicas)',
     'req/s',
     'p99 ms (median)',
     '÷ single',
@@ -228,47 +237,51 @@ try {
   if (onlyTopologies || !process.argv[2]) {
     // Every topology's fleet runs from the start; the load goes to one at a time in short slices, in
     // turn, so whatever else slows this machine down falls on all of them alike (runs of a fresh fleet
-    // each, minutes apart, gave ratios from 0.5 to 1.1 for the same code).
-    const s = SCENARIOS.find((x) => x.distinct);
-    const fleets = new Map();
-    try {
-      for (const kind of TOPOLOGIES) fleets.set(kind, await startFleet(s, kind));
-      if (WARMUP > 0) for (const kind of TOPOLOGIES) await load(fleets.get(kind).replicas, s.distinct, WARMUP);
-      const slices = new Map(TOPOLOGIES.map((k) => [k, []]));
-      for (let round = 0; round < TOPOLOGY_ROUNDS; round++)
-        // Each round starts with another topology, so none always comes first.
-        for (const kind of TOPOLOGIES.map((_k, i) => TOPOLOGIES[(i + round) % TOPOLOGIES.length]))
-          slices.get(kind).push(await measureLoad(fleets.get(kind), s, SLICE));
-      const sum = (xs, f) => xs.reduce((n, x) => n + f(x), 0);
-      const total = (kind) => {
-        const xs = slices.get(kind);
-        const requests = sum(xs, (x) => x.total);
-        return {
-          rps: requests / sum(xs, (x) => x.seconds),
-          p99: median(xs.map((x) => x.p99)),
-          cpuUs: (sum(xs, (x) => x.cpuSpent) * 1e6) / requests,
-          gatewayCpuUs: (sum(xs, (x) => x.gatewayCpuSpent) * 1e6) / requests,
+    // each, minutes apart, gave ratios from 0.5 to 1.1 for the same code). Two loads: the gateway's
+    // defaults (no cache, refusals kept 10 s, no limit: 2 scripts per request) and the one that asks
+    // Redis most (the caller limit on: 3).
+    for (const s of TOPOLOGY_LOADS) {
+      const fleets = new Map();
+      try {
+        for (const kind of TOPOLOGIES) fleets.set(kind, await startFleet(s, kind));
+        if (TOPOLOGY_WARMUP > 0)
+          for (const kind of TOPOLOGIES) await load(fleets.get(kind).replicas, s.distinct, TOPOLOGY_WARMUP);
+        const slices = new Map(TOPOLOGIES.map((k) => [k, []]));
+        for (let round = 0; round < TOPOLOGY_ROUNDS; round++)
+          // Each round starts with another topology, so none always comes first.
+          for (const kind of TOPOLOGIES.map((_k, i) => TOPOLOGIES[(i + round) % TOPOLOGIES.length]))
+            slices.get(kind).push(await measureLoad(fleets.get(kind), s, SLICE));
+        const sum = (xs, f) => xs.reduce((n, x) => n + f(x), 0);
+        const total = (kind) => {
+          const xs = slices.get(kind);
+          const requests = sum(xs, (x) => x.total);
+          return {
+            rps: requests / sum(xs, (x) => x.seconds),
+            p99: median(xs.map((x) => x.p99)),
+            cpuUs: (sum(xs, (x) => x.cpuSpent) * 1e6) / requests,
+            gatewayCpuUs: (sum(xs, (x) => x.gatewayCpuSpent) * 1e6) / requests,
+          };
         };
-      };
-      const single = total('single');
-      for (const kind of TOPOLOGIES) {
-        const r = total(kind);
-        // Each round's ratio: slices seconds apart.
-        const ratios = slices.get(kind).map((x, i) => x.rps / slices.get('single')[i].rps);
-        topologyRows.push([
-          kind,
-          r.rps.toFixed(0),
-          r.p99,
-          (r.rps / single.rps).toFixed(2),
-          median(ratios).toFixed(2),
-          `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
-          r.cpuUs.toFixed(0),
-          r.gatewayCpuUs.toFixed(0),
-          (r.gatewayCpuUs / single.gatewayCpuUs).toFixed(2),
-        ]);
+        const single = total('single');
+        for (const kind of TOPOLOGIES) {
+          const r = total(kind);
+          // Each round's ratio: slices seconds apart.
+          const ratios = slices.get(kind).map((x, i) => x.rps / slices.get('single')[i].rps);
+          topologyRows.push([
+            `${s.name}: ${kind}`,
+            r.rps.toFixed(0),
+            r.p99,
+            (r.rps / single.rps).toFixed(2),
+            median(ratios).toFixed(2),
+            `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
+            r.cpuUs.toFixed(0),
+            r.gatewayCpuUs.toFixed(0),
+            (r.gatewayCpuUs / single.gatewayCpuUs).toFixed(2),
+          ]);
+        }
+      } finally {
+        await Promise.all([...fleets.values()].map((f) => f.stop()));
       }
-    } finally {
-      await Promise.all([...fleets.values()].map((f) => f.stop()));
     }
   }
 } finally {
@@ -290,7 +303,7 @@ if (distinct)
   );
 if (topologyRows.length > 1) {
   console.log(
-    `\n## fleet per Redis topology: ${TOPOLOGY_ROUNDS} rounds, each a ${SLICE} s load on every topology's fleet in turn, after ${WARMUP} s of warm-up (goal: cluster and sentinel ≥ 0.8× single)\n`,
+    `\n## fleet per Redis topology: ${TOPOLOGY_ROUNDS} rounds, each a ${SLICE} s load on every topology's fleet in turn, after ${TOPOLOGY_WARMUP} s of warm-up (goal: cluster and sentinel ≥ 0.8× single)\n`,
   );
   console.log(table(topologyRows));
 }
