@@ -5,6 +5,7 @@ import { serverAudits } from 'graphql-http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway, type GatewayServer, startGatewayServer } from '../src/index.js';
 import { MemoryStore } from '../src/shared/index.js';
+import type { Peek, Peeked, StoreKey } from '../src/shared/store.js';
 import { captureLogger, gql, QUERY } from './helpers.js';
 
 const emu = emulatorForFile({ beforeAll, afterAll });
@@ -27,9 +28,15 @@ async function start(opts: Parameters<typeof createGateway>[0] = {}, serverOpts:
 /** The in-process store, counting the callers that reached coalescing (joined or led an upstream call). */
 class CountingStore extends MemoryStore {
   callers = 0;
-  override coalesce<T>(key: string, lockTtlMs: number, fn: () => Promise<T>): Promise<T> {
+  override coalesce<T>(
+    key: StoreKey,
+    lockTtlMs: number,
+    fn: (peeked?: Peeked) => Promise<T>,
+    maxWaitMs?: number,
+    peek?: Peek<T>,
+  ): Promise<T> {
     this.callers++;
-    return super.coalesce(key, lockTtlMs, fn);
+    return super.coalesce(key, lockTtlMs, fn, maxWaitMs, peek);
   }
 }
 

@@ -100,10 +100,7 @@ export class MemoryStore implements SharedStore {
     _maxWaitMs?: number,
     peek?: Peek<T>,
   ): Promise<T> {
-    // In one process the joined promise is the lock: it cannot outlive its leader.
-    const h = this.#key(key);
-    const joined = this.#inflight.get(h);
-    if (joined) return joined as Promise<T>;
+    // Look first, even before joining a call in flight: a refusal recorded since it began wins over it.
     let peeked: Peeked | undefined;
     if (peek) {
       try {
@@ -114,6 +111,10 @@ export class MemoryStore implements SharedStore {
         return Promise.reject(err);
       }
     }
+    // In one process the joined promise is the lock: it cannot outlive its leader.
+    const h = this.#key(key);
+    const joined = this.#inflight.get(h);
+    if (joined) return joined as Promise<T>;
     const pending = (async () => fn(peeked))().finally(() => this.#inflight.delete(h));
     this.#inflight.set(h, pending);
     return pending;

@@ -271,9 +271,15 @@ export class RedisStore implements SharedStore {
     peek?: Peek<T>,
   ): Promise<T> {
     const lock = this.#seal.key('l', key);
-    // Callers on this replica join one promise first, so only one of them talks to Redis.
-    const joined = this.#inflight.get(lock);
-    if (joined) return joined as Promise<T>;
+    // Callers on this replica join one promise, so only one of them takes part in the lock steps. One
+    // that joins still looks first (one read): a refusal recorded since that call began wins over it.
+    const joined = this.#inflight.get(lock) as Promise<T> | undefined;
+    if (joined && !peek) return joined;
+    if (joined && peek)
+      return this.getMany(peek.keys).then(
+        (values) => (values.some((v) => v !== undefined) ? peek.use(values) : undefined) ?? joined,
+        () => joined,
+      );
     if (peek?.keys.some((k) => groupOf(k) !== groupOf(key)))
       return Promise.reject(new TypeError("Peek keys must share the coalesced key's group (one hash slot)."));
     const pending = this.#shared(lock, lockTtlMs, fn, maxWaitMs, peek).finally(() => this.#inflight.delete(lock));

@@ -173,6 +173,40 @@ describe.each(implementations)('SharedStore contract (%s)', (_name, pair) => {
     expect(calls).toBe(1);
   });
 
+  it('coalesce with a peek: a caller joining a call in flight still looks first, so a refusal recorded since wins', async () => {
+    const [a] = await pair();
+    let finish!: () => void;
+    const held = new Promise<void>((r) => {
+      finish = r;
+    });
+    let calls = 0;
+    const peek = {
+      keys: [['caller-j', 'refused']] as const,
+      use: (v: readonly (string | undefined)[]) => (v[0] ? 'refused' : undefined),
+    };
+    const first = a.coalesce(
+      ['caller-j', 'lock'],
+      2000,
+      async () => {
+        calls++;
+        await held;
+        return 'the call, begun before the refusal';
+      },
+      undefined,
+      peek,
+    );
+    await waitUntil(() => calls === 1);
+    // A caller here joins the call in flight: before the refusal, it gets that call's answer…
+    const joinedBefore = a.coalesce(['caller-j', 'lock'], 2000, async () => 'not called', undefined, peek);
+    await a.set(['caller-j', 'refused'], '401', 60_000);
+    // …after it, the refusal: not the answer of a call that began before it.
+    expect(await a.coalesce(['caller-j', 'lock'], 2000, async () => 'not called', undefined, peek)).toBe('refused');
+    finish();
+    expect(await first).toBe('the call, begun before the refusal');
+    expect(await joinedBefore).toBe('the call, begun before the refusal');
+    expect(calls).toBe(1);
+  });
+
   it('coalesce keeps different keys apart', async () => {
     const [a, b] = await pair();
     const seen: string[] = [];
