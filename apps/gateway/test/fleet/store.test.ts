@@ -562,45 +562,35 @@ describe('Redis store', () => {
       await s.coalesce(['caller-p', 'warm-up'], 2000, async () => 'loads the scripts', undefined, peek);
       await waitUntil(() => sent.length >= 2); // the release has gone out
 
-      sent.length = 0;
-      let seen: readonly (string | undefined)[] | undefined;
-      expect(
-        await s.coalesce(
+      // Coalesces on one lock with the peek: what it answered, and what its call was told (if it ran).
+      const coalesceSeeing = async (answer: string) => {
+        let seen: readonly (string | undefined)[] | undefined | 'not called' = 'not called';
+        const result = await s.coalesce(
           ['caller-p', 'lock'],
           2000,
           async (peeked) => {
             seen = peeked;
-            return 'miss';
+            return answer;
           },
           undefined,
           peek,
-        ),
-      ).toBe('miss');
-      expect(seen).toEqual([undefined, undefined]);
+        );
+        return { result, seen };
+      };
+
+      sent.length = 0;
+      expect(await coalesceSeeing('miss')).toEqual({ result: 'miss', seen: [undefined, undefined] });
       await waitUntil(() => sent.length >= 2);
       expect(sent).toEqual(['evalsha', 'evalsha']); // the lock step (with the read), the release
       await s.set(keys[1], 'kept', 60_000);
       sent.length = 0;
-      expect(await s.coalesce(['caller-p', 'lock'], 2000, async () => 'not called', undefined, peek)).toBe('kept');
+      expect(await coalesceSeeing('not this')).toEqual({ result: 'kept', seen: 'not called' });
       expect(sent).toEqual(['evalsha']); // the lock step found it: no lock taken, nothing to release
 
       // A forged value under a peek key is no value: counted, and the call runs as on a miss.
       const seal = createSealer(SECRET, 'peek:');
       await raw.set(seal.key('v', keys[1]), 'forged');
-      seen = undefined;
-      expect(
-        await s.coalesce(
-          ['caller-p', 'lock'],
-          2000,
-          async (peeked) => {
-            seen = peeked;
-            return 'called: the forged value is no answer';
-          },
-          undefined,
-          peek,
-        ),
-      ).toBe('called: the forged value is no answer');
-      expect(seen).toEqual([undefined, undefined]);
+      expect(await coalesceSeeing('called')).toEqual({ result: 'called', seen: [undefined, undefined] });
       expect(rejected).toBeGreaterThan(0);
 
       // Peek keys of another group would sit in another slot: refused before Redis is asked.
