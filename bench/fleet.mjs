@@ -4,9 +4,8 @@
 // run alternately, BENCH_FLEET_ROUNDS times each, and the best run of each counts.
 // Then one row per Redis topology (single server, Redis Cluster 3+3, Sentinel 1+1 with 3 sentinels)
 // for two loads of distinct tokens, each ÷ single: the gateway's defaults, and the load that asks Redis
-// most (no cache, rate limit on). The three
-// fleets run at once and take the load in turn, BENCH_FLEET_SLICE_SECONDS (2) at a time, for
-// BENCH_FLEET_TOPOLOGY_ROUNDS (8) rounds. Every fleet first gets a warm-up load that is not counted
+// most (no cache, rate limit on). The three fleets run at once and take the load in turn,
+// BENCH_FLEET_SLICE_SECONDS (2) at a time, for BENCH_FLEET_TOPOLOGY_ROUNDS (8) rounds. Every fleet first gets a warm-up load that is not counted
 // (BENCH_FLEET_WARMUP_SECONDS, 2; for the topology fleets BENCH_FLEET_TOPOLOGY_WARMUP_SECONDS, 6).
 // `node bench/fleet.mjs topologies` runs only those rows.
 import { randomBytes } from 'node:crypto';

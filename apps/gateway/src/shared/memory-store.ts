@@ -10,6 +10,7 @@ import {
   nameOf,
   type Peek,
   type Peeked,
+  peekAnswer,
   type SharedStore,
   type StoreKey,
 } from './store.js';
@@ -105,7 +106,7 @@ export class MemoryStore implements SharedStore {
     if (peek) {
       try {
         peeked = peek.keys.map((k) => this.#read(this.#key(k)));
-        const answer = peeked.some((v) => v !== undefined) ? peek.use(peeked) : undefined;
+        const answer = peekAnswer(peek, peeked);
         if (answer !== undefined) return Promise.resolve(answer);
       } catch (err) {
         return Promise.reject(err);

@@ -5,7 +5,16 @@ import { GCRA_HIT, LOCK_EXTEND, LOCK_HAND_OVER, LOCK_RELEASE, LOCK_STEP } from '
 import { type RedisConnection, redisConnectionFromEnv } from './redis-config.js';
 import { createRedisClient, pingOwners, type RedisClient } from './redis-connect.js';
 import { createSealer, type Sealer } from './seal.js';
-import { groupOf, type HitResult, type Peek, type Peeked, type SharedStore, type StoreKey, sleep } from './store.js';
+import {
+  groupOf,
+  type HitResult,
+  type Peek,
+  type Peeked,
+  peekAnswer,
+  type SharedStore,
+  type StoreKey,
+  sleep,
+} from './store.js';
 
 export interface RedisStoreOptions {
   /** Which Redis: one server, a Cluster or Sentinel (see redis-config.ts). Never logged: it may hold a password. */
@@ -270,6 +279,12 @@ export class RedisStore implements SharedStore {
     maxWaitMs = 60_000,
     peek?: Peek<T>,
   ): Promise<T> {
+    // A programming error, refused before Redis is asked (a script with no such key count would read as
+    // Redis failing).
+    if (peek && (peek.keys.length > MAX_PEEK_KEYS || peek.keys.some((k) => groupOf(k) !== groupOf(key))))
+      return Promise.reject(
+        new TypeError(`Peek keys must share the coalesced key's group (one hash slot), ${MAX_PEEK_KEYS} at most.`),
+      );
     const lock = this.#seal.key('l', key);
     // Callers on this replica join one promise, so only one of them takes part in the lock steps. One
     // that joins still looks first (one read): a refusal recorded since that call began wins over it.
@@ -277,11 +292,9 @@ export class RedisStore implements SharedStore {
     if (joined && !peek) return joined;
     if (joined && peek)
       return this.getMany(peek.keys).then(
-        (values) => (values.some((v) => v !== undefined) ? peek.use(values) : undefined) ?? joined,
+        (values) => peekAnswer(peek, values) ?? joined,
         () => joined,
       );
-    if (peek?.keys.some((k) => groupOf(k) !== groupOf(key)))
-      return Promise.reject(new TypeError("Peek keys must share the coalesced key's group (one hash slot)."));
     const pending = this.#shared(lock, lockTtlMs, fn, maxWaitMs, peek).finally(() => this.#inflight.delete(lock));
     this.#inflight.set(lock, pending);
     return pending;

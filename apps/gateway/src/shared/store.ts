@@ -46,6 +46,11 @@ export interface Peek<T> {
   use(values: Peeked): T | undefined;
 }
 
+/** What `peek` answers from `values`: asked only when one of them holds a value. */
+export function peekAnswer<T>(peek: Peek<T>, values: Peeked): T | undefined {
+  return values.some((v) => v !== undefined) ? peek.use(values) : undefined;
+}
+
 /**
  * Shared state behind one interface. Values read back are verified by the Redis store (HMAC tag bound
  * to the key, shape, time): one that does not verify reads as absent and is reported (onRejected).
