@@ -18,6 +18,8 @@ const SERVERS = new URL('./servers.mjs', import.meta.url).pathname;
 const DURATION = Number(process.env.BENCH_FLEET_SECONDS ?? 6);
 const CONNECTIONS = 50;
 const REPLICAS = 3;
+// The emulator's pool of bench tokens (servers.mjs upstream, BENCH_TOKENS).
+const TOKENS = 10_000;
 const ROUNDS = Number(process.env.BENCH_FLEET_ROUNDS ?? 2);
 // The topology rows: every topology's fleet up at once, loaded in turn, one slice of SLICE seconds
 // each per round.
@@ -35,9 +37,15 @@ const QUERY = JSON.stringify({
   variables: { projectId: DEMO_PROJECT_ID },
 });
 
-/** One autocannon per replica, run together; connections split evenly; figures summed. */
+/**
+ * One autocannon per replica, run together; connections split evenly; figures summed. On a distinct
+ * load every request carries the next token of the emulator's pool (bench-token-0 …, 10,000; a new
+ * caller per request, as the gateway bench sends), else all carry one. Every answer must list the demo
+ * buckets (checked in onResponse: autocannon refuses expectBody with per-request setup).
+ */
 async function load(replicas, distinct, duration = DURATION) {
   let next = 0;
+  let bad = 0;
   const runs = replicas.map(
     (r, i) =>
       new Promise((resolve, reject) => {
@@ -47,23 +55,27 @@ async function load(replicas, distinct, duration = DURATION) {
             method: 'POST',
             connections: Math.floor(CONNECTIONS / REPLICAS) + (i < CONNECTIONS % REPLICAS ? 1 : 0),
             duration,
-            headers: { 'content-type': 'application/json', 'x-auth-token': 'bench-token-0' },
+            headers: { 'content-type': 'application/json' },
             body: QUERY,
-            // Distinct tokens: each connection sends its own bench-token-N, so no two may share a call.
-            setupClient: distinct
-              ? (client) =>
-                  client.setHeaders({
-                    'content-type': 'application/json',
-                    'x-auth-token': `bench-token-${next++ % 50}`,
-                  })
-              : undefined,
+            requests: [
+              {
+                setupRequest(req) {
+                  const token = distinct ? `bench-token-${next++ % TOKENS}` : 'bench-token-0';
+                  req.headers = { ...req.headers, 'x-auth-token': token };
+                  return req;
+                },
+                onResponse(status, body) {
+                  if (status !== 200 || !body.includes('"obsBuckets":[{"bucketName"')) bad++;
+                },
+              },
+            ],
           },
           (err, result) => (err ? reject(err) : resolve(result)),
         );
       }),
   );
   const results = await Promise.all(runs);
-  const bad = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
+  bad += results.reduce((n, r) => n + r.errors, 0);
   if (bad)
     throw new Error(
       `${bad} failed requests (status codes ${JSON.stringify(results.map((r) => r.statusCodeStats))}, errors ${results.reduce((n, r) => n + r.errors, 0)}, timeouts ${results.reduce((n, r) => n + r.timeouts, 0)})`,
@@ -85,7 +97,7 @@ function cpuSeconds(pid) {
   }
 }
 
-const upstream = await startProcess(SERVERS, ['upstream']);
+const upstream = await startProcess(SERVERS, ['upstream'], undefined, { ...process.env, BENCH_TOKENS: String(TOKENS) });
 const upstreamCount = async () => (await (await fetch(`${upstream.url}/__emulator/stats`)).json()).requestCount;
 
 const SCENARIOS = [
@@ -143,7 +155,8 @@ async function startFleet(s, withRedis) {
       throw new Error('replica 1 is not connected to Redis');
     }
   }
-  return { replicas, pids: [...replicas.map((g) => g.child.pid), ...(redis?.pids ?? [])], stop };
+  const redisPids = redis?.pids ?? [];
+  return { replicas, redisPids, pids: [...replicas.map((g) => g.child.pid), ...redisPids], stop };
 }
 
 /** One measured load on a running fleet: req/s, the upstream calls it made, CPU per request. */
@@ -151,18 +164,22 @@ async function measureLoad(fleet, s, seconds = DURATION) {
   // CPU per request is the steadier cost figure on a busy machine: req/s also measures the neighbours.
   const cpu = () => fleet.pids.reduce((n, pid) => n + cpuSeconds(pid), 0);
   const gatewayCpu = () => fleet.replicas.reduce((n, g) => n + cpuSeconds(g.child.pid), 0);
-  const [before, cpuBefore, gatewayBefore] = [await upstreamCount(), cpu(), gatewayCpu()];
+  const redisCpu = () => fleet.redisPids.map(cpuSeconds);
+  const [before, cpuBefore, gatewayBefore, redisBefore] = [await upstreamCount(), cpu(), gatewayCpu(), redisCpu()];
   const r = await load(fleet.replicas, s.distinct, seconds);
   const cpuSpent = cpu() - cpuBefore;
   // The gateways' part of it: what the topology costs the replicas, apart from the Redis servers
   // (which on this machine share its 2 cores with them; in production they have hosts of their own).
   const gatewayCpuSpent = gatewayCpu() - gatewayBefore;
+  // Each Redis server's part, one by one (a cluster's masters, then its replicas; a master, its replica).
+  const redisCpuSpent = redisCpu().map((c, i) => c - redisBefore[i]);
   return {
     ...r,
     seconds,
     calls: (await upstreamCount()) - before,
     cpuSpent,
     gatewayCpuSpent,
+    redisCpuSpent,
     cpuUs: (cpuSpent * 1e6) / r.total,
     gatewayCpuUs: (gatewayCpuSpent * 1e6) / r.total,
   };
@@ -181,7 +198,7 @@ async function measure(s, withRedis) {
 
 const topologyRows = [
   [
-    'load and topology (distinct tokens; c=50 over 3 replicas)',
+    'load and topology (a new caller token per request; c=50 over 3 replicas)',
     'req/s',
     'p99 ms (median)',
     '÷ single',
@@ -190,6 +207,8 @@ const topologyRows = [
     'CPU µs / request (replicas + Redis)',
     'of which replicas',
     'replicas ÷ single',
+    // A cluster's 3 masters, then their replicas; Sentinel's master, then its replica.
+    'each Redis server, CPU µs / request',
   ],
 ];
 
@@ -259,6 +278,7 @@ try {
             p99: median(xs.map((x) => x.p99)),
             cpuUs: (sum(xs, (x) => x.cpuSpent) * 1e6) / requests,
             gatewayCpuUs: (sum(xs, (x) => x.gatewayCpuSpent) * 1e6) / requests,
+            redisEachUs: xs[0].redisCpuSpent.map((_c, i) => (sum(xs, (x) => x.redisCpuSpent[i]) * 1e6) / requests),
           };
         };
         const single = total('single');
@@ -276,6 +296,7 @@ try {
             r.cpuUs.toFixed(0),
             r.gatewayCpuUs.toFixed(0),
             (r.gatewayCpuUs / single.gatewayCpuUs).toFixed(2),
+            r.redisEachUs.map((us) => us.toFixed(0)).join(' '),
           ]);
         }
       } finally {
