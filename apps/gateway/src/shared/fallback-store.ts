@@ -79,7 +79,11 @@ export class FallbackStore implements SharedStore {
   async connect(timeoutMs?: number): Promise<boolean> {
     const up = await this.redisStore.connect(timeoutMs);
     this.#report();
-    if (!up) this.#watch();
+    if (!up) {
+      this.#watch();
+      // The start-up line names why before the gateway serves (see #report).
+      await this.redisStore.diagnose();
+    }
     return up;
   }
 
@@ -119,12 +123,16 @@ export class FallbackStore implements SharedStore {
     if (up && !first) this.#recover();
     if (up) this.#logger?.info(this.#where, first ? 'redis connected: shared state' : 'redis is back: shared state');
     else {
-      // Why, by kind only: a wrong password (WRONGPASS) is not a network failure (ECONNREFUSED).
-      const reason = this.redisStore.lastFailure;
-      this.#logger?.warn(
-        reason ? { ...this.#where, reason } : this.#where,
-        'redis unreachable: shared state falls back to this process',
-      );
+      // Why, by kind only: a wrong password (WRONGPASS) is not a network failure (ECONNREFUSED). When
+      // the client could not say (a cluster's TLS failure), the line waits for one probe to find out.
+      const log = (reason: string | undefined) =>
+        this.#logger?.warn(
+          reason ? { ...this.#where, reason } : this.#where,
+          'redis unreachable: shared state falls back to this process',
+        );
+      const finding = this.redisStore.diagnose();
+      if (finding) finding.then(log, () => log(undefined));
+      else log(this.redisStore.lastFailure);
     }
   }
 

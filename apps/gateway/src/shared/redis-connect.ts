@@ -73,6 +73,43 @@ export function createRedisClient(c: RedisConnection, o: RedisClientOptions): Re
 }
 
 /**
+ * The error one plain connection to a cluster's first node meets, with the cluster's own options (TLS,
+ * user, password), or undefined when it connects and answers. For a failure ioredis' Cluster does not
+ * report: it loads the slot map on a connection of its own whose errors it drops, so an untrusted
+ * certificate reads as "Connection is closed.". One attempt, no retry, at most `timeoutMs`.
+ */
+export async function probeClusterNode(c: RedisConnection, timeoutMs: number): Promise<unknown> {
+  const node = c.topology === 'cluster' ? c.nodes[0] : undefined;
+  if (c.topology !== 'cluster' || !node) return undefined;
+  const probe = new Redis({
+    host: node.host,
+    port: node.port,
+    username: c.username,
+    password: c.password,
+    tls: c.tls ? { ca: c.tls.ca } : undefined,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+  });
+  let error: unknown;
+  probe.on('error', (err: unknown) => {
+    error ??= err;
+  });
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (err) {
+    error ??= err;
+  } finally {
+    probe.disconnect();
+  }
+  return error;
+}
+
+/**
  * Resolves when Redis can serve every key: the one server or the current Sentinel master answers, or
  * every master that owns slots in the cluster's slot map, reloaded now from a live node, does. A
  * master that died stays in the map until its replica is promoted, so this fails until then (pinging

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { GCRA_HIT, LOCK_EXTEND, LOCK_HAND_OVER, LOCK_RELEASE, LOCK_STEP } from './lua.js';
 import { type RedisConnection, redisConnectionFromEnv } from './redis-config.js';
-import { createRedisClient, pingOwners, type RedisClient } from './redis-connect.js';
+import { createRedisClient, pingOwners, probeClusterNode, type RedisClient } from './redis-connect.js';
 import { createSealer, type Sealer } from './seal.js';
 import {
   groupOf,
@@ -95,6 +95,8 @@ export class RedisStore implements SharedStore {
   readonly #verified = new Map<string, { stored: string; value: string; expiresAt: number }>();
   #up = false;
   #lastFailure: string | undefined;
+  #diagnosis: Promise<string | undefined> | undefined;
+  readonly #connection: RedisConnection;
   #closed = false;
 
   constructor(opts: RedisStoreOptions) {
@@ -106,6 +108,7 @@ export class RedisStore implements SharedStore {
     this.#pollMs = opts.pollMs ?? 10;
     const connection = opts.connection ?? redisConnectionFromEnv({ REDIS_URL: opts.url });
     if (!connection) throw new Error('RedisStore needs a connection or a url.');
+    this.#connection = connection;
     const client = (autoPipelining: boolean) =>
       createRedisClient(connection, {
         commandTimeoutMs: opts.commandTimeoutMs ?? 250,
@@ -167,6 +170,23 @@ export class RedisStore implements SharedStore {
    */
   get lastFailure(): string | undefined {
     return this.#lastFailure;
+  }
+
+  /**
+   * Finds out lastFailure when the client could not say: a cluster whose slot map cannot be loaded
+   * over TLS reports only a closed connection, so one plain connection to a node is tried for the
+   * kind (SELF_SIGNED_CERT_IN_CHAIN…). Undefined when there is nothing to find out (a kind already
+   * known, another topology); concurrent callers share one attempt.
+   */
+  diagnose(): Promise<string | undefined> | undefined {
+    const connection = this.#connection;
+    if (this.#lastFailure !== undefined || connection.topology !== 'cluster' || this.#closed) return undefined;
+    this.#diagnosis ??= probeClusterNode(connection, this.#opts.connectTimeoutMs ?? 1000).then((err) => {
+      this.#diagnosis = undefined;
+      this.#lastFailure ??= failureKind(err);
+      return this.#lastFailure;
+    });
+    return this.#diagnosis;
   }
 
   /** Connected and ready for commands. */
