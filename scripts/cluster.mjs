@@ -63,6 +63,35 @@ function waitFor(child, stream, pattern, what, timeoutMs = 30_000) {
   });
 }
 
+// Every process this module starts that still runs, and every scratch directory it makes: what an
+// interrupted `start:cluster` stops and removes (stopEverything).
+const children = new Set();
+const scratchDirs = new Set();
+
+let closing = false;
+
+/** `child`, tracked until it exits (killed at once if everything is being stopped). */
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  if (closing) child.kill('SIGKILL');
+  return child;
+}
+
+/** A new directory under the system's temporary one, tracked (its owner's kill() removes it too). */
+function scratchDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.add(dir);
+  return dir;
+}
+
+/** Stops every process this module started and removes its scratch directories. */
+async function stopEverything() {
+  closing = true;
+  await Promise.all([...children].map((child) => stopChild(child, 'SIGKILL')));
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+}
+
 function stopChild(child, signal = 'SIGTERM') {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -89,14 +118,16 @@ export async function startRedis({ port, args = [], tls } = {}) {
   if (tls) listen.push('--tls-ca-cert-file', tls.ca, '--tls-auth-clients', 'no');
   // A replica writes the snapshot it syncs from its master to its directory: never the caller's cwd.
   // Its own directory, made on each launch and removed by kill().
-  const scratch = args.includes('--dir') ? undefined : mkdtempSync(join(tmpdir(), 'dbss-redis-'));
+  const scratch = args.includes('--dir') ? undefined : scratchDir('dbss-redis-');
   const dir = scratch ? ['--dir', scratch] : [];
   const launch = async () => {
     if (scratch) mkdirSync(scratch, { recursive: true });
-    const child = spawn(
-      bin,
-      [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...dir, ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    const child = track(
+      spawn(
+        bin,
+        [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...dir, ...args],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
     );
     child.stderr.resume();
     redis.child = child;
@@ -155,7 +186,7 @@ export async function roleOf(port, cli = []) {
  * `replicaOf(port)`.
  */
 export async function startRedisCluster({ masters = 3, replicas = 1, nodeTimeoutMs = 1000, tls, user, password } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'dbss-redis-cluster-'));
+  const dir = scratchDir('dbss-redis-cluster-');
   const nodes = [];
   const cli = [
     ...(tls ? ['--tls', '--cacert', tls.ca] : []),
@@ -251,7 +282,7 @@ export async function startRedisCluster({ masters = 3, replicas = 1, nodeTimeout
  * sentinel knows the replicas and the other sentinels. `env`: REDIS_SENTINELS + REDIS_SENTINEL_MASTER.
  */
 export async function startSentinels({ name = 'dbssmaster', replicas = 1, sentinels = 3, downAfterMs = 1000 } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'dbss-redis-sentinel-'));
+  const dir = scratchDir('dbss-redis-sentinel-');
   const group = { name, dir, master: undefined, replicas: [], sentinels: [], env: {} };
   group.kill = async (signal = 'SIGTERM') => {
     await Promise.all([group.master, ...group.replicas, ...group.sentinels].filter(Boolean).map((n) => n.kill(signal)));
@@ -287,7 +318,7 @@ export async function startSentinels({ name = 'dbssmaster', replicas = 1, sentin
           '',
         ].join('\n'),
       );
-      const child = spawn(findRedisServer(), [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = track(spawn(findRedisServer(), [conf, '--sentinel'], { stdio: ['ignore', 'pipe', 'pipe'] }));
       child.stderr.resume();
       await waitFor(child, child.stdout, /\+monitor master/, `redis sentinel on port ${port}`);
       child.stdout.resume();
@@ -397,17 +428,19 @@ export async function makeTlsFiles(dir) {
  * Resolves with `{ url, graphql, child, stderr(), stop(signal) }` once it listens.
  */
 export async function startGateway(env, { port = 0, onLine } = {}) {
-  const child = spawn(process.execPath, [GATEWAY_BIN], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      ...env,
-      PORT: String(port),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = track(
+    spawn(process.execPath, [GATEWAY_BIN], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        ...env,
+        PORT: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   const lines = [];
   const keep = (d) => {
     for (const line of String(d).split('\n').filter(Boolean)) {
@@ -514,6 +547,18 @@ async function main() {
     process.stderr.write(`start:cluster: ${REDIS_CLI_INSTALL_HINT}\n`);
     return 2;
   }
+  // Until the fleet is up, Ctrl-C (or SIGTERM) stops whatever has started so far and exits 0, as a
+  // stop of the running fleet does: an interrupted start leaves no redis-server, sentinel or replica.
+  let interrupting = false;
+  const interrupted = async () => {
+    if (interrupting) return; // pnpm passes Ctrl-C on a second time
+    interrupting = true;
+    process.stderr.write('start:cluster: interrupted while starting; stopping what had started\n');
+    await stopEverything();
+    process.exit(0);
+  };
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
   process.stderr.write(`start:cluster: starting Redis topology "${kind}"…\n`);
   const { DEMO_PROJECT_ID, DEMO_TOKEN, startEmulator } = await import('../packages/emulator/dist/index.js');
   const emulator = await startEmulator({ port: 0 });
@@ -521,7 +566,8 @@ async function main() {
   try {
     redis = await startTopology(kind);
   } catch (err) {
-    process.stderr.write(`start:cluster: ${err.message.split('\n').slice(0, 3).join('\n')}\n`);
+    // A start interrupted on purpose kills what it was waiting for: that is no failure to report.
+    if (!closing) process.stderr.write(`start:cluster: ${err.message.split('\n').slice(0, 3).join('\n')}\n`);
     await emulator.close();
     return 2;
   }
@@ -545,7 +591,8 @@ async function main() {
       onLine: (i, line) => line.startsWith('{') && process.stderr.write(`[replica ${i + 1}] ${line}\n`),
     });
   } catch (err) {
-    process.stderr.write(`start:cluster: ${err.message.split('\n').slice(0, 3).join('\n')}\n`);
+    // A start interrupted on purpose kills what it was waiting for: that is no failure to report.
+    if (!closing) process.stderr.write(`start:cluster: ${err.message.split('\n').slice(0, 3).join('\n')}\n`);
     await redis.kill();
     await emulator.close();
     return 2;
@@ -553,6 +600,9 @@ async function main() {
   const query = `{ obsBuckets(projectId: "${DEMO_PROJECT_ID}") { bucketName location } }`;
   const body = JSON.stringify({ query });
   // Signals are handled before the banner says Ctrl-C works: a Ctrl-C right after it still stops the fleet.
+  if (interrupting) return new Promise(() => {}); // interrupted() exits
+  process.off('SIGINT', interrupted);
+  process.off('SIGTERM', interrupted);
   const stopped = new Promise((resolve) => {
     let stopping = false;
     const stop = async () => {
@@ -590,9 +640,11 @@ async function main() {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  // When interrupted while starting, interrupted() exits once everything has stopped.
   main().then(
-    (code) => process.exit(code),
+    (code) => closing || process.exit(code),
     (err) => {
+      if (closing) return;
       process.stderr.write(`start:cluster: ${err.message}\n`);
       process.exit(1);
     },
