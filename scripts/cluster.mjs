@@ -63,8 +63,9 @@ function waitFor(child, stream, pattern, what, timeoutMs = 30_000) {
   });
 }
 
-// Every process this module starts that still runs, and every scratch directory it makes: what an
-// interrupted `start:cluster` stops and removes (stopEverything).
+// Every process this module starts that still runs (redis-server, sentinels, redis-cli, gateway
+// replicas), and every scratch directory it makes: what an interrupted `start:cluster` stops and
+// removes (stopEverything).
 const children = new Set();
 const scratchDirs = new Set();
 
@@ -88,7 +89,9 @@ function scratchDir(prefix) {
 /** Stops every process this module started and removes its scratch directories. */
 async function stopEverything() {
   closing = true;
-  await Promise.all([...children].map((child) => stopChild(child, 'SIGKILL')));
+  // A child that never started (no pid: a missing binary) has no exit to wait for.
+  const running = [...children].filter((child) => child.pid !== undefined);
+  await Promise.all(running.map((child) => stopChild(child, 'SIGKILL')));
   for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
 }
 
@@ -149,11 +152,13 @@ export async function startRedis({ port, args = [], tls } = {}) {
 /** Runs redis-cli with `args`; resolves with its output (trimmed). */
 export function redisCli(args, timeoutMs = 10_000) {
   return new Promise((resolve, reject) => {
-    execFile('redis-cli', args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err?.code === 'ENOENT') reject(Object.assign(new Error(REDIS_CLI_INSTALL_HINT), { code: 'REDIS_MISSING' }));
-      else if (err) reject(new Error(`redis-cli ${args.join(' ')}: ${stderr || err.message}`));
-      else resolve(stdout.trim());
-    });
+    track(
+      execFile('redis-cli', args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+        if (err?.code === 'ENOENT') reject(Object.assign(new Error(REDIS_CLI_INSTALL_HINT), { code: 'REDIS_MISSING' }));
+        else if (err) reject(new Error(`redis-cli ${args.join(' ')}: ${stderr || err.message}`));
+        else resolve(stdout.trim());
+      }),
+    );
   });
 }
 

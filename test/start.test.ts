@@ -65,21 +65,27 @@ describe('Ctrl-C', () => {
     expect(current.output()).not.toMatch(/ELIFECYCLE|ERR_PNPM/);
   });
 
-  it('start:cluster stopped while it is still starting (SIGTERM to it alone, as a supervisor sends) stops what had started and exits 0', async () => {
-    current = run('node scripts/cluster.mjs --redis cluster');
-    const pid = current.child.pid as number;
-    // Once some of the cluster's nodes run, before the fleet is up.
-    const started = Date.now();
-    while (processes().filter((p) => p.ppid === pid && p.comm === 'redis-server').length < 2) {
-      if (current.child.exitCode !== null || Date.now() - started > 60_000)
-        throw new Error(`no redis-server started; output:\n${current.output()}`);
-      await sleep(10);
-    }
-    process.kill(pid, 'SIGTERM');
-    expect(await current.exited, current.output()).toBe(0);
-    expect(current.output()).toContain('interrupted while starting');
-    expect(current.output()).not.toContain('Stop with Ctrl-C');
-    // Nothing of its process group is left: no redis-server, redis-cli or replica.
-    expect(processes().filter((p) => p.pgrp === pid)).toEqual([]);
-  }, 90_000);
+  it.each([
+    { phase: 'some of the cluster nodes run', comm: 'redis-server', count: 2 },
+    { phase: 'the first gateway replica runs', comm: 'node', count: 1 },
+  ])(
+    'start:cluster stopped (SIGTERM to it alone, as a supervisor sends) once $phase stops what had started and exits 0',
+    async ({ comm, count }) => {
+      current = run('node scripts/cluster.mjs --redis cluster');
+      const pid = current.child.pid as number;
+      const started = Date.now();
+      while (processes().filter((p) => p.ppid === pid && p.comm === comm).length < count) {
+        if (current.child.exitCode !== null || Date.now() - started > 60_000)
+          throw new Error(`no ${comm} started; output:\n${current.output()}`);
+        await sleep(10);
+      }
+      process.kill(pid, 'SIGTERM');
+      expect(await current.exited, current.output()).toBe(0);
+      expect(current.output()).toContain('interrupted while starting');
+      expect(current.output()).not.toContain('Stop with Ctrl-C');
+      // Nothing of its process group is left: no redis-server, redis-cli or replica.
+      expect(processes().filter((p) => p.pgrp === pid)).toEqual([]);
+    },
+    90_000,
+  );
 });
