@@ -76,7 +76,8 @@ export function createRedisClient(c: RedisConnection, o: RedisClientOptions): Re
  * The error one plain connection to a cluster's first node meets, with the cluster's own options (TLS,
  * user, password), or undefined when it connects and answers. For a failure ioredis' Cluster does not
  * report: it loads the slot map on a connection of its own whose errors it drops, so an untrusted
- * certificate reads as "Connection is closed.". One attempt, no retry, at most `timeoutMs`.
+ * certificate reads as "Connection is closed.". One attempt, no retry: a connect and a PING of at most
+ * `timeoutMs` each.
  */
 export async function probeClusterNode(c: RedisConnection, timeoutMs: number): Promise<unknown> {
   const node = c.topology === 'cluster' ? c.nodes[0] : undefined;
