@@ -354,7 +354,8 @@ export class RedisStore implements SharedStore {
         }
         if (reply.state === 3) {
           peekFirst = false;
-          const answer = peek?.use(opened(reply.values));
+          // What survives verification answers, as anywhere a peek is read (peekAnswer).
+          const answer = peek && peekAnswer(peek, opened(reply.values));
           if (answer !== undefined) return answer;
           continue;
         }
