@@ -9,10 +9,9 @@
 // (BENCH_FLEET_WARMUP_SECONDS, 2; for the topology fleets BENCH_FLEET_TOPOLOGY_WARMUP_SECONDS, 6).
 // `node bench/fleet.mjs topologies` runs only those rows.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { startReplicas, startTopology, TOPOLOGIES } from '../scripts/cluster.mjs';
-import { startProcess, table } from './lib.mjs';
+import { cpuSeconds, median, startProcess, table } from './lib.mjs';
 
 const SERVERS = new URL('./servers.mjs', import.meta.url).pathname;
 const DURATION = Number(process.env.BENCH_FLEET_SECONDS ?? 6);
@@ -85,16 +84,6 @@ async function load(replicas, distinct, duration = DURATION) {
     total: results.reduce((n, r) => n + r.requests.total, 0),
     p99: Math.max(...results.map((r) => r.latency.p99)),
   };
-}
-
-/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 elsewhere). */
-function cpuSeconds(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
-  } catch {
-    return 0;
-  }
 }
 
 const upstream = await startProcess(SERVERS, ['upstream'], undefined, { ...process.env, BENCH_TOKENS: String(TOKENS) });
@@ -212,11 +201,6 @@ const topologyRows = [
   ],
 ];
 
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const onlyTopologies = process.argv[2] === 'topologies';
 try {
   // `node bench/fleet.mjs distinct` runs only the scenarios whose name contains "distinct".

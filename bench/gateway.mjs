@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { startProcess, table } from './lib.mjs';
+import { cpuSeconds, startProcess, table } from './lib.mjs';
 
 const SERVERS = fileURLToPath(new URL('./servers.mjs', import.meta.url));
 const BIN = fileURLToPath(new URL('../apps/gateway/dist/main.js', import.meta.url));
@@ -44,11 +44,8 @@ const BODY = JSON.stringify({
 
 const proc = (pid) => readFileSync(`/proc/${pid}/status`, 'utf8');
 const peakRssMb = (pid) => Number(/VmHWM:\s+(\d+)/.exec(proc(pid))?.[1]) / 1024;
-/** utime + stime of a process, in ms (clock ticks of 10 ms). */
-const cpuMs = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-};
+/** utime + stime of a process, in ms. */
+const cpuMs = (pid) => cpuSeconds(pid) * 1000;
 
 /** One load of DURATION seconds; every request carries the next token of the pool; bodies are checked. */
 function load(url, pid) {

@@ -1,5 +1,7 @@
-// Shared helpers for the benchmarks: start a bin and read its URL, time a function, print tables.
+// Shared helpers for the benchmarks: start a bin and read its URL, time a function, print tables,
+// read a process's CPU time.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** Spawns `node file args…` and resolves with { url, child } once it prints `pattern`'s first group. */
 export function startProcess(file, args, pattern = /listening on (\S+)/, env = process.env) {
@@ -26,7 +28,19 @@ export function table(rows) {
   return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ')).join('\n');
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 once it is gone or elsewhere). */
+export function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return 0;
+  }
+}

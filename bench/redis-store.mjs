@@ -11,11 +11,10 @@
 // Prints operations/s, the client's CPU per operation, and each Redis server's CPU per operation.
 // `node --import tsx bench/redis-store.mjs`
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { startRedis, startRedisCluster } from '../scripts/cluster.mjs';
-import { table } from './lib.mjs';
+import { cpuSeconds, table } from './lib.mjs';
 
 // The store is not part of the gateway package's API: read from its source (run under tsx: `node
 // --import tsx bench/redis-store.mjs`, as bench/run.mjs does).
@@ -29,12 +28,6 @@ const SECONDS = Number(process.env.BENCH_STORE_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_STORE_ROUNDS ?? 4);
 const SECRET = randomBytes(32).toString('base64url');
 const PREFIX = 'dbss-obs:';
-
-/** CPU seconds (user + system) a process has used so far (Linux /proc). */
-function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 const storeOn = (connection) => new RedisStore({ connection, secret: SECRET, keyPrefix: PREFIX });
 /** Connected (as FallbackStore connects it in the gateway) and answering. */
